@@ -1,0 +1,44 @@
+# Two commands on a fresh clone: `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PKGS   := bot handlers storage
+
+.PHONY: setup demo test run migrate locales extract bench lint
+
+setup: $(STAMP) locales migrate
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Compiled catalogs (.mo) are build output, never committed.
+locales: $(STAMP)
+	$(VENV)/bin/pybabel compile -q -d locales -D messages
+
+# After changing messages in the code: extract from our own packages only, then merge.
+extract: $(STAMP)
+	$(VENV)/bin/pybabel extract --no-location --sort-output -k _ -k __ -k gettext -k lazy_gettext \
+	    -k ngettext:1,2 -k N_ -o locales/messages.pot $(PKGS)
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --no-location \
+	    -d locales -D messages -i locales/messages.pot
+
+migrate: $(STAMP)
+	$(PY) -m bot migrate
+
+demo: setup
+	$(PY) -m bot console
+
+test: setup
+	$(PY) -m pytest -q
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+run: setup
+	$(PY) -m bot
+
+bench: setup
+	$(PY) bench/rules_bench.py

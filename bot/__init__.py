@@ -1,0 +1,1 @@
+"""Sozak district social-assistance bot."""

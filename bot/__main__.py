@@ -1,0 +1,68 @@
+"""`python -m bot [run|console|migrate|eligibility FILE]` — see --help."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.config import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Sozak district social-assistance bot."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="run the Telegram bot: long polling, or webhook if WEBHOOK_URL")
+    sub.add_parser("console", help="chat with the bot in this terminal (no token, no network)")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    elig = sub.add_parser("eligibility", help="evaluate a profile (JSON file or '-' for stdin)")
+    elig.add_argument("file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "eligibility":
+        from bot.rules.cli import main as eligibility
+
+        return eligibility([args.file])
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        return _migrate(settings)
+    if args.command == "console":
+        from bot.console.terminal import run_console
+
+        logging.getLogger().setLevel(logging.WARNING)
+        _migrate(settings)
+        asyncio.run(run_console(settings))
+        return 0
+    if settings.bot_token is None:
+        print("BOT_TOKEN: required to run the bot (see .env.example)", file=sys.stderr)
+        return 2
+    from bot.runner import run
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(settings))
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

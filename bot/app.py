@@ -1,0 +1,77 @@
+"""The one factory of bots and dispatchers: production, the console and the tests all use it."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.commands import set_commands
+from bot.config import Settings
+from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.rules import Calendar, load_ruleset
+from handlers import routers
+from handlers.errors import ErrorReplyMiddleware
+from storage.db import create_engine, create_session_factory
+from storage.fsm import SQLStorage
+
+# Bot API accepts any well-formed token shape; this one is never sent anywhere.
+OFFLINE_TOKEN = "1:offline-console-token"
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    token = settings.bot_token.get_secret_value() if settings.bot_token else OFFLINE_TOKEN
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return SQLStorage(create_session_factory(engine))
+
+
+def create_dispatcher(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    storage: BaseStorage | None = None,
+) -> Dispatcher:
+    """Wire middlewares, routers and shared services; the caller owns the bot."""
+    own_engine = engine is None
+    engine = engine or create_engine(settings.database_url)
+    dp = Dispatcher(
+        storage=storage or create_storage(settings, engine),
+        settings=settings,
+        ruleset=load_ruleset(),
+        calendar=Calendar(
+            extra_days_off=frozenset(settings.extra_days_off),
+            extra_working_days=frozenset(settings.extra_working_days),
+        ),
+    )
+    i18n = create_i18n(settings.default_locale)
+    dp["i18n"] = i18n
+    # Order matters: a session, then the user's record, then their language, then polite errors.
+    dp.update.outer_middleware(DbSessionMiddleware(create_session_factory(engine)))
+    dp.update.outer_middleware(UserMiddleware())
+    dp.update.outer_middleware(UserLocaleMiddleware(i18n))
+    dp.update.outer_middleware(ErrorReplyMiddleware())
+    dp.include_routers(*routers())
+
+    async def close_resources() -> None:
+        await dp.storage.close()
+        if own_engine:
+            await engine.dispose()
+
+    dp.startup.register(set_commands)
+    dp.shutdown.register(close_resources)
+    return dp

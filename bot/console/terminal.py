@@ -1,0 +1,83 @@
+"""`python -m bot console`: the bot in a terminal, with the production dispatcher and storage."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+
+from bot.app import create_bot, create_dispatcher
+from bot.config import Settings
+from bot.console.chat import LocalChat, Reply
+from bot.console.session import LocalSession
+
+BANNER = """\
+Sozak bot — terminal chat. Type as in Telegram (/start, /menu, /lang kk, /lang ru, /help).
+A number presses that button of the last screen; =5 sends the number 5 as text.
+/contact +77001234567 shares a phone number, /file NAME sends a file, /sticker a sticker.
+Ctrl-D or /quit leaves."""
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def render(reply: Reply) -> str:
+    text = html.unescape(_TAG.sub("", reply.text))
+    head = {"send": "", "edit": "(the screen above changes)\n", "alert": "(notice) "}[reply.kind]
+    lines = [head + text]
+    number = 0
+    for row in reply.buttons:
+        cells: list[str] = []
+        for button in row:
+            number += 1
+            cells.append(f"[{number}] {button.text}" + (f" <{button.url}>" if button.url else ""))
+        lines.append("   ".join(cells))
+    for labels in reply.reply_keyboard:
+        lines.append("   ".join(f"«{label}»" for label in labels))
+    return "\n".join(lines)
+
+
+async def handle_line(chat: LocalChat, line: str) -> list[Reply]:
+    """One typed line as the matching Telegram action."""
+    word, _, rest = line.partition(" ")
+    if word == "/contact":
+        return await chat.share_contact(rest.strip())
+    if word == "/file":
+        return await chat.send_document(rest.strip() or "document.pdf")
+    if word == "/sticker":
+        return await chat.send_sticker()
+    if line.startswith("="):
+        return await chat.send(line[1:])
+    if line.isdigit() and chat.screen is not None:
+        try:
+            return await chat.click(int(line))
+        except LookupError:
+            pass
+    return await chat.send(line)
+
+
+async def run_console(settings: Settings, user_id: int = 100) -> None:
+    bot = create_bot(settings, session=LocalSession())
+    dp = create_dispatcher(settings)
+    chat = LocalChat(dp, bot, user_id=user_id, language_code=None)
+    print(BANNER)
+    try:
+        first = "/start"
+        while True:
+            line = first or (await asyncio.to_thread(_read)).strip()
+            first = ""
+            if line in ("/quit", "/exit", "\x04"):
+                break
+            if not line:
+                continue
+            for reply in await handle_line(chat, line):
+                print("\n" + render(reply))
+    except EOFError:
+        pass
+    finally:
+        await dp.emit_shutdown()
+        await bot.session.close()
+    print()
+
+
+def _read() -> str:
+    return input("\n> ")

@@ -1,0 +1,65 @@
+"""Production: long polling, or a webhook server when WEBHOOK_URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.app import create_bot, create_dispatcher
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def run(settings: Settings) -> None:
+    bot = create_bot(settings)
+    dp = create_dispatcher(settings)
+    try:
+        if settings.webhook_url:
+            await _serve_webhook(settings, bot, dp)
+        else:
+            await bot.delete_webhook()
+            # Sequential handling: the next getUpdates (which confirms the previous batch)
+            # waits until the batch is handled, so a restart never drops an update in flight.
+            await dp.start_polling(bot, handle_as_tasks=False)
+    finally:
+        await bot.session.close()
+
+
+def create_webhook_app(settings: Settings, bot: Bot, dp: Dispatcher) -> web.Application:
+    app = web.Application()
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app.router.add_get("/healthz", healthz)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    # The server listens on the path of the public URL Telegram is given.
+    path = urlsplit(settings.webhook_url or "").path or "/webhook"
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
+    setup_application(app, dp, bot=bot)
+
+    async def set_webhook(_: web.Application) -> None:
+        await bot.set_webhook(
+            settings.webhook_url or "", secret_token=secret, drop_pending_updates=False
+        )
+
+    app.on_startup.append(set_webhook)
+    return app
+
+
+async def _serve_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
+    runner = web.AppRunner(create_webhook_app(settings, bot, dp))
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,12 @@
+"""aiogram routers, one module per conversation; each module builds a fresh router."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import errors, menu, start
+
+
+def routers() -> list[Router]:
+    # Built anew per dispatcher: an aiogram router can belong to one parent only.
+    return [start.build_router(), menu.build_router(), errors.build_router()]

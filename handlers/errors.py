@@ -1,0 +1,76 @@
+"""Anything unexpected: a hint in the user's language and the current step again.
+
+The fallback router is included last. Failures are caught by a middleware inside the locale
+middleware (dp.errors runs outside it, in no language) and logged without the user's data.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from aiogram import BaseMiddleware, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.utils.i18n import gettext as _
+
+from bot.middlewares import Handler
+from handlers.common import show_current_step
+
+log = logging.getLogger(__name__)
+
+async def unexpected_message(message: Message, state: FSMContext, **data: Any) -> None:
+    if message.text:
+        hint = _("Sorry, I did not understand that. Please use the buttons below.")
+    else:
+        hint = _("I can read only text and buttons. Please use the buttons below.")
+    await message.answer(hint)
+    await show_current_step(message, state, data)
+
+
+async def stale_button(query: CallbackQuery, state: FSMContext, **data: Any) -> None:
+    await query.answer(_("That button is from an earlier message. Here is where you are now."))
+    if isinstance(query.message, Message):
+        await show_current_step(query.message, state, data)
+
+
+def build_router() -> Router:
+    """Included last: it takes whatever no conversation took."""
+    router = Router(name="errors")
+    router.message.register(unexpected_message)
+    router.callback_query.register(stale_button)
+    return router
+
+
+class ErrorReplyMiddleware(BaseMiddleware):
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        except Exception as exc:
+            # The type and the place, never the message: it may quote what the user typed.
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            log.error("update failed: %s at %s:%s", type(exc).__name__, where.filename,
+                      where.lineno)
+            await self._apologise(event, data)
+            return None
+
+    @staticmethod
+    async def _apologise(event: TelegramObject, data: dict[str, Any]) -> None:
+        if not isinstance(event, Update):
+            return
+        message = event.message or (
+            event.callback_query.message if event.callback_query else None
+        )
+        if not isinstance(message, Message):
+            return
+        try:
+            await message.answer(
+                _("Sorry, something went wrong on our side. Your answers are kept; "
+                  "let us go on from here.")
+            )
+            state = data.get("state")
+            if isinstance(state, FSMContext):
+                await show_current_step(message, state, data)
+        except Exception as exc:  # the apology itself must never crash the update
+            log.error("apology failed: %s", type(exc).__name__)

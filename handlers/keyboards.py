@@ -1,0 +1,56 @@
+"""Keyboards and callback data shared by several conversations."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+# Shown before a language is known, so it speaks both.
+CHOOSE_LANGUAGE = "Тілді таңдаңыз · Выберите язык"
+
+
+class MenuCB(CallbackData, prefix="m"):
+    item: str
+
+
+class LangCB(CallbackData, prefix="lang"):
+    code: str
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    # Each language is named in itself, so anyone can find theirs.
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="Қазақша", callback_data=LangCB(code="kk").pack()),
+                InlineKeyboardButton(text="Русский", callback_data=LangCB(code="ru").pack()),
+            ]
+        ]
+    )
+
+
+def menu_keyboard() -> InlineKeyboardMarkup:
+    items = [
+        ("check", _("🔎 What assistance may I get?")),
+        ("apply", _("📝 Apply")),
+        ("mine", _("📂 My applications")),
+        ("documents", _("📄 Documents to bring")),
+        ("where", _("📍 Where to apply")),
+        ("language", _("🌐 Language")),
+        ("about", _("ℹ️ About this bot")),
+    ]
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=MenuCB(item=item).pack())]
+            for item, text in items
+        ]
+    )
+
+
+def back_to_menu_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=_("⬅️ Main menu"), callback_data=MenuCB(item="menu").pack())]
+        ]
+    )

@@ -1,0 +1,67 @@
+"""Engine and session factory.
+
+SQLite (aiosqlite) is the default; PostgreSQL (asyncpg) is chosen by the URL.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+# Readable Cyrillic in the JSON columns; the same text on every backend.
+_json_serializer = partial(json.dumps, ensure_ascii=False)
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL, or None for an in-memory database."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if url.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """Create the async engine for ``url``.
+
+    SQLite: the parent folder of the file is created, and every new connection gets
+    ``journal_mode=WAL``, ``busy_timeout=5000`` and ``foreign_keys=ON``.
+    PostgreSQL (and others): a normal pool with ``pool_pre_ping``.
+    Extra keyword arguments go to :func:`sqlalchemy.ext.asyncio.create_async_engine`.
+    """
+    sa_url = make_url(url)
+    kwargs.setdefault("json_serializer", _json_serializer)
+    if sa_url.get_backend_name() == "sqlite":
+        path = _sqlite_file(sa_url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = _create_async_engine(sa_url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return _create_async_engine(sa_url, **kwargs)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit (no lazy reload in async code)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

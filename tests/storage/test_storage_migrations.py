@@ -1,0 +1,148 @@
+"""Migrations: they apply on a fresh SQLite file and on PostgreSQL, match the models, and the
+SQLite engine really runs in WAL mode with foreign keys on."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import create_engine
+from storage.migrate import alembic_config, upgrade, upgrade_async
+from storage.models import Base
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TABLES = {"users", "fsm_states", "screenings"}
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_report(connection: Connection) -> dict[str, Any]:
+    inspector = inspect(connection)
+    return {
+        "tables": set(inspector.get_table_names()),
+        "version": connection.execute(text("SELECT version_num FROM alembic_version")).scalar(),
+        "diff": compare_metadata(MigrationContext.configure(connection), Base.metadata),
+        "fks": inspector.get_foreign_keys("screenings"),
+        "indexes": {ix["name"] for ix in inspector.get_indexes("screenings")},
+    }
+
+
+async def test_migrations_create_the_tables(db_url: str) -> None:
+    await upgrade_async(db_url)
+    await upgrade_async(db_url)  # a second run is a no-op
+
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            report = await conn.run_sync(schema_report)
+    finally:
+        await engine.dispose()
+
+    assert report["tables"] == {*TABLES, "alembic_version"}
+    assert report["version"] == head_revision()
+    assert report["diff"] == []  # the migration and the models agree
+    (fk,) = report["fks"]
+    assert (fk["referred_table"], fk["options"].get("ondelete")) == ("users", "CASCADE")
+    assert "ix_screenings_user_id" in report["indexes"]
+
+
+async def test_downgrade_to_base_removes_the_tables(db_url: str) -> None:
+    await upgrade_async(db_url)
+    await asyncio.to_thread(command.downgrade, alembic_config(db_url), "base")
+
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+    assert tables & TABLES == set()
+
+
+def test_upgrade_from_synchronous_code_creates_the_folder(tmp_path: Path) -> None:
+    db_file = tmp_path / "nested" / "dir" / "bot.db"
+    upgrade(f"sqlite+aiosqlite:///{db_file}")
+
+    with sqlite3.connect(db_file) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert tables >= TABLES
+
+
+async def test_upgrade_inside_a_running_loop_points_to_upgrade_async(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="upgrade_async"):
+        upgrade(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+
+
+def test_alembic_command_line_reads_database_url(tmp_path: Path) -> None:
+    db_file = tmp_path / "cli" / "bot.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{db_file}"}
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    with sqlite3.connect(db_file) as conn:
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert version == (head_revision(),)
+
+
+async def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    try:
+        # Two connections at once: the pragmas are set on every new connection.
+        async with engine.connect() as first, engine.connect() as second:
+            for conn in (first, second):
+                assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+                assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 5000
+                assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_foreign_keys_are_enforced_and_cascade(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        with pytest.raises(IntegrityError):
+            await conn.execute(
+                text(
+                    "INSERT INTO screenings (user_id, answers, created_at) "
+                    "VALUES (404, '{}', CURRENT_TIMESTAMP)"
+                )
+            )
+        await conn.rollback()
+
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO users (id, first_seen, last_seen) "
+                "VALUES (1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO screenings (user_id, answers, created_at) "
+                "VALUES (1, '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        await conn.execute(text("DELETE FROM users WHERE id = 1"))
+        remaining = (await conn.execute(text("SELECT count(*) FROM screenings"))).scalar()
+    assert remaining == 0
