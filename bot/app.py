@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -15,7 +18,7 @@ from bot.commands import set_commands
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
-from bot.rules import Calendar, load_ruleset
+from bot.rules import Calendar, load_ruleset, today_almaty
 from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
 from storage.db import create_engine, create_session_factory
@@ -45,6 +48,7 @@ def create_dispatcher(
     *,
     engine: AsyncEngine | None = None,
     storage: BaseStorage | None = None,
+    today: Callable[[], date] = today_almaty,
 ) -> Dispatcher:
     """Wire middlewares, routers and shared services; the caller owns the bot."""
     own_engine = engine is None
@@ -53,6 +57,7 @@ def create_dispatcher(
         storage=storage or create_storage(settings, engine),
         settings=settings,
         ruleset=load_ruleset(),
+        today=today,  # tests fix the day; the law, MCI and deadlines depend on it
         calendar=Calendar(
             extra_days_off=frozenset(settings.extra_days_off),
             extra_working_days=frozenset(settings.extra_working_days),

@@ -5,8 +5,14 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import errors, menu, start
+from handlers.screening import router as screening
 
 
 def routers() -> list[Router]:
     # Built anew per dispatcher: an aiogram router can belong to one parent only.
-    return [start.build_router(), menu.build_router(), errors.build_router()]
+    return [
+        start.build_router(),
+        menu.build_router(),
+        screening.build_router(),
+        errors.build_router(),
+    ]

@@ -40,17 +40,12 @@ def menu_keyboard() -> InlineKeyboardMarkup:
         ("language", _("🌐 Language")),
         ("about", _("ℹ️ About this bot")),
     ]
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=text, callback_data=MenuCB(item=item).pack())]
-            for item, text in items
-        ]
-    )
+    return InlineKeyboardMarkup(inline_keyboard=[[menu_button(item, text)] for item, text in items])
+
+
+def menu_button(item: str, text: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=MenuCB(item=item).pack())
 
 
 def back_to_menu_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=_("⬅️ Main menu"), callback_data=MenuCB(item="menu").pack())]
-        ]
-    )
+    return InlineKeyboardMarkup(inline_keyboard=[[menu_button("menu", _("⬅️ Main menu"))]])

@@ -68,8 +68,6 @@ def build_router() -> Router:
     router = Router(name="menu")
     router.callback_query.register(about, MenuCB.filter(F.item == "about"))
     router.callback_query.register(where, MenuCB.filter(F.item == "where"))
-    router.callback_query.register(
-        not_ready, MenuCB.filter(F.item.in_({"apply", "mine", "check", "documents"}))
-    )
+    router.callback_query.register(not_ready, MenuCB.filter(F.item.in_({"apply", "mine"})))
     router.callback_query.register(language, MenuCB.filter(F.item == "language"))
     return router

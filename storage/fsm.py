@@ -167,14 +167,20 @@ class SQLStorage(BaseStorage):
                     .where(FSMState.key == db_key)
                     .with_for_update()
                 )
-            ).one()
-            merged: dict[str, Any] = {**row.data, **partial}
-            if not merged and row.state is None:
+            ).one_or_none()
+            # None only if a concurrent clear deleted the row between the two statements.
+            state, current = (None, {}) if row is None else (row.state, row.data)
+            merged: dict[str, Any] = {**current, **partial}
+            if not merged and state is None:
                 await session.execute(delete(FSMState).where(FSMState.key == db_key))
             else:
+                stmt = dialect_insert(session, FSMState).values(
+                    key=db_key, state=state, data=merged, updated_at=now
+                )
                 await session.execute(
-                    update(FSMState)
-                    .where(FSMState.key == db_key)
-                    .values(data=merged, updated_at=now)
+                    stmt.on_conflict_do_update(
+                        index_elements=[FSMState.key],
+                        set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at},
+                    )
                 )
         return dict(merged)

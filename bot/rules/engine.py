@@ -209,7 +209,7 @@ def _timeline(calendar: Calendar, on: date) -> Timeline:
     )
 
 
-def _one_month_after(day: date) -> date:
+def one_month_after(day: date) -> date:
     """The same day a calendar month later, or that month's last day when it has none."""
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     for d in (day.day, 30, 29, 28):
@@ -314,7 +314,7 @@ def _situation(facts: _Facts, on: date) -> tuple[list[str], str | None]:
     kind = situation.kind
     if kind in DATED_KINDS:
         assert situation.occurred_on is not None  # parse_profile requires it
-        if on <= _one_month_after(situation.occurred_on):
+        if on <= one_month_after(situation.occurred_on):
             grounds.append(f"situation:{kind}")
         else:
             blocked = DEADLINE_PASSED
@@ -327,6 +327,67 @@ def _situation(facts: _Facts, on: date) -> tuple[list[str], str | None]:
     if blocked is None and kind == "other" and facts.known_income:
         blocked = INCOME_ABOVE_THRESHOLD
     return [], blocked
+
+
+# Gate keys: a condition cannot hold unless one of its keys is active for the profile. The
+# engine only looks at benefits with an active key (statuses, or one of these figures).
+_CHILD = "@child"
+_WHEELCHAIR = "@wheelchair"
+_LOW_INCOME = "@low_income"
+_BELOW_POVERTY = "@below_poverty"
+_SITUATION = "@situation"
+_AGE = "@age"
+_ALWAYS = "@always"
+
+
+def _gate(cond: Condition) -> tuple[str, ...]:
+    if cond.any_status:
+        return cond.any_status
+    if cond.all_status:
+        return cond.all_status[:1]
+    for flag, key in ((cond.child is not None, _CHILD), (cond.wheelchair is not None, _WHEELCHAIR),
+                      (cond.low_income_family, _LOW_INCOME),
+                      (cond.per_capita_below_poverty_line, _BELOW_POVERTY),
+                      (cond.difficult_situation, _SITUATION), (cond.age_over is not None, _AGE)):
+        if flag:
+            return (key,)
+    return (_ALWAYS,)
+
+
+@lru_cache(maxsize=16)
+def _index(ruleset: Ruleset) -> dict[str, frozenset[int]]:
+    """Gate key -> positions of the benefits that key can open, computed once per ruleset."""
+    index: dict[str, set[int]] = {}
+    for i, benefit in enumerate(ruleset.benefits):
+        for cond in benefit.when:
+            for key in _gate(cond):
+                index.setdefault(key, set()).add(i)
+    return {key: frozenset(v) for key, v in index.items()}
+
+
+def _candidates(ruleset: Ruleset, facts: _Facts) -> list[int]:
+    index = _index(ruleset)
+    profile = facts.profile
+    keys = list(facts.statuses)
+    keys.append(_ALWAYS)
+    if profile.children:
+        keys.append(_CHILD)
+    if profile.wheelchair is not None:
+        keys.append(_WHEELCHAIR)
+    if facts.low_income:
+        keys.append(_LOW_INCOME)
+    if facts.below_poverty:
+        keys.append(_BELOW_POVERTY)
+    if profile.situation is not None:
+        keys.append(_SITUATION)
+    if profile.age is not None:
+        keys.append(_AGE)
+    found: set[int] = set()
+    for key in keys:
+        hit = index.get(key)
+        if hit:
+            found.update(hit)
+    return sorted(found)
 
 
 def _granted_within_year(benefit: Benefit, profile: Profile, day: _Day, on: date) -> bool:
@@ -356,7 +417,9 @@ def evaluate(profile: Profile, ruleset: Ruleset | None = None,
     facts = _Facts(profile, day.thresholds)
     granted: list[GrantedBenefit] = []
     excluded: list[Exclusion] = []
-    for benefit in rs.benefits:
+    benefits = rs.benefits
+    for position in _candidates(rs, facts):
+        benefit = benefits[position]
         if benefit.available_from is not None and on < benefit.available_from:
             continue
         because: list[str] | None = None

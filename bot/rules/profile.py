@@ -24,6 +24,10 @@ CHILD_FLAGS: tuple[str, ...] = ("disabled", "home_schooled", "hiv", "without_par
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HISTORY_ID_RE = re.compile(r"p[0-9]+\.[0-9]+(\.[a-z]+)?")
+_CHILD_KEYS = frozenset({"age", *CHILD_FLAGS})
+_SITUATION_KEYS = frozenset({"kind", "occurred_on"})
+_HOUSEHOLD_KEYS = frozenset({"members", "monthly_income"})
+_HISTORY_KEYS = frozenset({"id", "granted_on"})
 _TOP_KEYS = frozenset(
     {"on_date", "resident", "age", "statuses", "household", "children", "situation",
      "wheelchair", "history"}
@@ -140,10 +144,12 @@ def _list(value: object, field: str) -> list[Any]:
 
 
 def _child(value: object, field: str) -> Child:
-    obj = _object(value, field, frozenset({"age", *CHILD_FLAGS}))
+    obj = _object(value, field, _CHILD_KEYS)
     if "age" not in obj:
         raise ProfileError(f"{field}.age", "is required")
     age = _int(obj["age"], f"{field}.age", 0, 17)
+    if len(obj) == 1:
+        return Child(age)
     flags = {name: _bool(obj[name], f"{field}.{name}") for name in CHILD_FLAGS if name in obj}
     return Child(age=age, **flags)
 
@@ -151,7 +157,7 @@ def _child(value: object, field: str) -> Child:
 def _situation(value: object) -> Situation | None:
     if value is None:
         return None
-    obj = _object(value, "situation", frozenset({"kind", "occurred_on"}))
+    obj = _object(value, "situation", _SITUATION_KEYS)
     if "kind" not in obj:
         raise ProfileError("situation.kind", "is required")
     kind = obj["kind"]
@@ -186,8 +192,7 @@ def parse_profile(data: object) -> Profile:
     members = 1
     income: int | float | None = None
     if "household" in obj:
-        household = _object(obj["household"], "household",
-                            frozenset({"members", "monthly_income"}))
+        household = _object(obj["household"], "household", _HOUSEHOLD_KEYS)
         if "members" in household:
             members = _int(household["members"], "household.members", 1, 50)
         if "monthly_income" in household:
@@ -211,7 +216,7 @@ def parse_profile(data: object) -> Profile:
     history: list[HistoryEntry] = []
     for i, item in enumerate(_list(obj.get("history", []), "history")):
         field = f"history[{i}]"
-        entry = _object(item, field, frozenset({"id", "granted_on"}))
+        entry = _object(item, field, _HISTORY_KEYS)
         for key in ("id", "granted_on"):
             if key not in entry:
                 raise ProfileError(f"{field}.{key}", "is required")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +267,7 @@ class _Reader:
             values.append(DatedValue(item["from"], Decimal(str(value)),
                                      self.str_(item, "source", at)))
         starts = tuple(v.start for v in values)
-        if any(a >= b for a, b in zip(starts, starts[1:])):
+        if any(a >= b for a, b in pairwise(starts)):
             raise self.fail(where, "dates must be strictly increasing")
         reading = obj.get("reading")
         return DatedSeries(self.text(obj, "name", where), self.str_(obj, "unit", where),

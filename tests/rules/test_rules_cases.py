@@ -1,4 +1,4 @@
-"""The project's own case files (the contract's examples and more), through the engine and the CLI."""
+"""The project's case files (the contract's examples and more): through the engine and the CLI."""
 
 from __future__ import annotations
 

@@ -35,11 +35,17 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CONNECT_TIMEOUT = 1.0
 
 SQL_BACKENDS = ["sqlite", "postgresql"]
+
+# Why a server was found unreachable: after the first failure the rest skip at once instead
+# of each waiting for the connect timeout.
+_unreachable: dict[str, str] = {}
 FSM_BACKENDS = [*SQL_BACKENDS, "redis"]
 
 
 async def _pg_admin_connection() -> asyncpg.Connection:
     url = make_url(POSTGRES_URL)
+    if POSTGRES_URL in _unreachable:
+        pytest.skip(_unreachable[POSTGRES_URL])
     try:
         return await asyncpg.connect(
             host=url.host or "127.0.0.1",
@@ -50,7 +56,10 @@ async def _pg_admin_connection() -> asyncpg.Connection:
             timeout=CONNECT_TIMEOUT,
         )
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-        pytest.skip(f"PostgreSQL not reachable at {url.render_as_string()}: {exc!r}")
+        _unreachable[POSTGRES_URL] = (
+            f"PostgreSQL not reachable at {url.render_as_string()}: {exc!r}"
+        )
+        pytest.skip(_unreachable[POSTGRES_URL])
 
 
 @asynccontextmanager
@@ -98,6 +107,8 @@ async def migrated_engine(url: str) -> AsyncIterator[AsyncEngine]:
 @asynccontextmanager
 async def redis_storage() -> AsyncIterator[RedisStorage]:
     """aiogram's RedisStorage under a unique key prefix; its keys are deleted afterwards."""
+    if REDIS_URL in _unreachable:
+        pytest.skip(_unreachable[REDIS_URL])
     redis = Redis.from_url(
         REDIS_URL, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=CONNECT_TIMEOUT
     )
@@ -105,7 +116,8 @@ async def redis_storage() -> AsyncIterator[RedisStorage]:
         await redis.ping()
     except Exception as exc:  # redis raises its own ConnectionError/TimeoutError types
         await redis.aclose()
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc!r}")
+        _unreachable[REDIS_URL] = f"Redis not reachable at {REDIS_URL}: {exc!r}"
+        pytest.skip(_unreachable[REDIS_URL])
     prefix = f"test-storage-{uuid.uuid4().hex}"
     storage = RedisStorage(
         redis, key_builder=DefaultKeyBuilder(prefix=prefix, with_bot_id=True, with_destiny=True)

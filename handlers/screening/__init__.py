@@ -1,0 +1,1 @@
+"""The screening conversation: what assistance a resident may get."""

@@ -1,0 +1,133 @@
+"""A citizen's screening answers, the steps they call for, and the profile they make.
+
+Plain data (JSON in the FSM storage), no aiogram: the plan of steps is derived from the
+answers every time, so Back, review and resume need no bookkeeping of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.rules import Profile, Result, Ruleset, evaluate, parse_profile
+
+# The status groups of the first screen, in the order shown; each opens its own checklist.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "veterans": (
+        "wwii_participant", "wwii_disabled", "wwii_equated", "war_widow", "home_front_worker",
+        "afghan_veteran", "radiation_liquidator", "radiation_disabled", "chernobyl_1988_1989",
+        "semipalatinsk_victim",
+    ),
+    "disability": ("disabled",),
+    "family": ("large_family_mother", "tsa_family", "low_income_family"),
+    "elderly": ("pensioner", "lives_alone", "needs_care"),
+    "health": ("hiv", "hiv_medical_fault", "chronic_renal_failure"),
+    "hardship": (),
+}
+CHILD_FLAGS = ("disabled", "home_schooled", "hiv", "without_parental_care")
+SITUATIONS = ("fire", "natural_disaster", "disease", "legal_ground", "other")
+DATED_SITUATIONS = ("fire", "natural_disaster")
+MAX_CHILDREN = 10
+
+
+@dataclass
+class Answers:
+    groups: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    has_children: bool = False
+    children: list[dict[str, Any]] = field(default_factory=list)
+    wheelchair: str | None = None  # walking | room | none
+    situation: str | None = None
+    occurred_on: str | None = None
+    age: int | None = None
+    members: int | None = None
+    income: str | None = None  # Decimal as text: JSON keeps it exact
+    income_skipped: bool = False
+    history: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Answers:
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    # -- derived -------------------------------------------------------------------------
+    def effective_statuses(self) -> set[str]:
+        """Ticked statuses of the groups still chosen (unticking a group drops its details)."""
+        chosen = {s for g in self.groups for s in GROUPS.get(g, ())}
+        statuses = {s for s in self.statuses if s in chosen}
+        if "disability" in self.groups:
+            statuses.add("disabled")  # the group's only status: choosing it is the answer
+        return statuses
+
+    def lives_alone(self) -> bool:
+        return "lives_alone" in self.effective_statuses()
+
+    def wants_children(self) -> bool:
+        return "family" in self.groups and self.has_children
+
+    def plan(self, ruleset: Ruleset, on: date) -> list[str]:
+        """The screens this citizen needs, in order; only questions that can change the result."""
+        steps = ["groups"]
+        steps += [f"group:{g}" for g in GROUPS if g in self.groups and g not in _NO_CHECKLIST]
+        if "disability" in self.groups:
+            steps.append("wheelchair")
+        if self.wants_children():
+            steps += [f"child:{i}" for i in range(max(1, len(self.children)))]
+        if "hardship" in self.groups:
+            steps.append("situation")
+            if self.situation in DATED_SITUATIONS:
+                steps.append("situation_date")
+        if "needs_care" in self.effective_statuses():
+            steps.append("age")  # p. 9.10 is for those over 80
+        if not self.lives_alone():
+            steps.append("members")
+        steps.append("income")
+        if self.history_candidates(ruleset, on):
+            steps.append("history")
+        steps.append("review")
+        return steps
+
+    def profile(self, on: date, *, with_history: bool = True) -> Profile:
+        data: dict[str, Any] = {
+            "on_date": on.isoformat(),
+            "statuses": sorted(self.effective_statuses()),
+            "household": {"members": 1 if self.lives_alone() else (self.members or 1)},
+        }
+        if self.income is not None and not self.income_skipped:
+            data["household"]["monthly_income"] = float(self.income)
+        if self.age is not None and "needs_care" in self.effective_statuses():
+            data["age"] = self.age
+        if self.wants_children():
+            data["children"] = [
+                {"age": c["age"], **{f: bool(c.get(f)) for f in CHILD_FLAGS}}
+                for c in self.children
+                if c.get("age") is not None
+            ]
+        if "hardship" in self.groups and self.situation:
+            situation: dict[str, Any] = {"kind": self.situation}
+            if self.situation in DATED_SITUATIONS and self.occurred_on:
+                situation["occurred_on"] = self.occurred_on
+            if self.situation not in DATED_SITUATIONS or self.occurred_on:
+                data["situation"] = situation
+        if "disability" in self.groups and self.wheelchair in ("walking", "room"):
+            data["wheelchair"] = self.wheelchair
+        if with_history:
+            # "Received within the past year" is all we ask; the day itself does not matter.
+            data["history"] = [{"id": h, "granted_on": on.isoformat()} for h in self.history]
+        return parse_profile(data)
+
+    def evaluate(self, ruleset: Ruleset, on: date, **kwargs: Any) -> Result:
+        return evaluate(self.profile(on), ruleset, **kwargs)
+
+    def history_candidates(self, ruleset: Ruleset, on: date) -> list[str]:
+        """One-off application benefits this profile would get: p. 23 may block a repeat."""
+        result = evaluate(self.profile(on, with_history=False), ruleset)
+        return [g.id for g in result.benefits if g.benefit.one_off_application]
+
+
+# Disability has a single status (ticked with the group); hardship asks about the situation.
+_NO_CHECKLIST = ("disability", "hardship")

@@ -1,0 +1,133 @@
+"""One screen per step: its text and its buttons, from the answers alone."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from decimal import Decimal
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from bot.rules import Ruleset
+from handlers.formatting import current_locale, day, money
+from handlers.screening import texts
+from handlers.screening.answers import GROUPS, Answers
+from handlers.screening.keyboards import Rows, button, markup, navigation, picks, toggles
+
+
+def render_step(
+    step: str, answers: Answers, plan: list[str], *, why_open: bool, ruleset: Ruleset, today: date
+) -> tuple[str, InlineKeyboardMarkup]:
+    number = plan.index(step) + 1 if step in plan else len(plan)
+    header = _("Step {k} of {n}").format(k=number, n=len(plan))
+    lines = [f"<i>{header}</i> · <b>{texts.step_title(step)}</b>", "", texts.question(step)]
+    rows = _rows(step, answers, ruleset, today, lines)
+    if why_open:
+        lines += ["", "❓ " + texts.why(step)]
+    rows += navigation(why_open=why_open, can_skip=step in ("income", "age"),
+                       can_go_on=step != "review")
+    return "\n".join(lines), markup(rows)
+
+
+def _rows(step: str, a: Answers, ruleset: Ruleset, today: date, lines: list[str]) -> Rows:
+    kind, _sep, arg = step.partition(":")
+    if kind == "groups":
+        return toggles(texts.group_labels(), a.groups)
+    if kind == "group":
+        labels = {s: texts.status_labels()[s] for s in GROUPS[arg]}
+        rows = toggles(labels, a.statuses)
+        if arg == "family":
+            label = _("Children under 18 with a disability, HIV or without parental care")
+            tick = "✅ " if a.has_children else "⬜ "
+            rows.append([button(tick + label, "toggle", "children")])
+        return rows
+    if kind == "wheelchair":
+        return picks(texts.wheelchair_labels(), a.wheelchair or None)
+    if kind == "child":
+        child = a.children[int(arg)] if int(arg) < len(a.children) else {}
+        age = child.get("age")
+        lines += ["", _("Age: {age}").format(age=age if age is not None else "—")]
+        flags = {f for f, on in child.items() if on is True}
+        rows = toggles(texts.child_flag_labels(), flags)
+        rows.append([button(_("➕ Add another child"), "add_child")])
+        return rows
+    if kind == "situation":
+        return picks(texts.situation_labels(), a.situation)
+    if kind == "situation_date":
+        if a.occurred_on:
+            lines += ["", _("Date: {date}").format(date=day(date.fromisoformat(a.occurred_on)))]
+        return [[button(_("Today"), "pick", "today"), button(_("Yesterday"), "pick", "yesterday")]]
+    if kind == "age":
+        if a.age is not None:
+            lines += ["", _("Age: {age}").format(age=a.age)]
+        return []
+    if kind == "members":
+        labels = {str(n): str(n) for n in range(1, 9)}
+        return picks(labels, str(a.members) if a.members else None, per_row=4)
+    if kind == "income":
+        if a.income is not None and not a.income_skipped:
+            lines += ["", _("Income: {amount}").format(amount=money(Decimal(a.income)))]
+        return []
+    if kind == "history":
+        candidates = a.history_candidates(ruleset, today)
+        lang = current_locale()
+        labels = {bid: ruleset.benefits_by_id[bid].title.get(lang) for bid in candidates}
+        return toggles(labels, a.history)
+    if kind == "review":
+        lines += ["", *review_lines(a, ruleset)]
+        return _review_rows(a, ruleset, today)
+    raise KeyError(step)
+
+
+def review_lines(a: Answers, ruleset: Ruleset) -> list[str]:
+    labels = texts.status_labels()
+    statuses = sorted(a.effective_statuses(), key=list(labels).index)
+    out = ["• " + _("About you: {list}").format(
+        list=", ".join(labels[s] for s in statuses) if statuses else _("nothing of the list"))]
+    if "disability" in a.groups:
+        out.append("• " + texts.wheelchair_labels()[a.wheelchair or "none"])
+    if a.wants_children():
+        flags = texts.child_flag_labels()
+        for i, child in enumerate(a.children):
+            what = ", ".join(flags[f] for f in flags if child.get(f))
+            age = child.get("age")
+            out.append("• " + _("Child {number}: {age} years").format(
+                number=i + 1, age=age if age is not None else "—") + (f", {what}" if what else ""))
+    if "hardship" in a.groups and a.situation:
+        line = texts.situation_labels()[a.situation]
+        if a.occurred_on:
+            line += ", " + day(date.fromisoformat(a.occurred_on))
+        out.append("• " + line)
+    if a.age is not None and "needs_care" in a.effective_statuses():
+        out.append("• " + _("Age: {age}").format(age=a.age))
+    members = 1 if a.lives_alone() else (a.members or 1)
+    out.append("• " + _("People in the family: {n}").format(n=members))
+    income = (
+        money(Decimal(a.income)) if a.income is not None and not a.income_skipped
+        else _("not given")
+    )
+    out.append("• " + _("Income per month: {amount}").format(amount=income))
+    if a.history:
+        lang = current_locale()
+        titles = ", ".join(ruleset.benefits_by_id[h].title.get(lang) for h in a.history
+                           if h in ruleset.benefits_by_id)
+        out.append("• " + _("Received in the last 12 months: {list}").format(list=titles))
+    return [html.escape(line, quote=False) for line in out]
+
+
+def _review_rows(a: Answers, ruleset: Ruleset, today: date) -> Rows:
+    plan = a.plan(ruleset, today)
+    edits = [
+        ("groups", _("✏️ What is about me")),
+        ("wheelchair", _("✏️ Wheelchair")),
+        ("child:0", _("✏️ Children")),
+        ("situation", _("✏️ The situation")),
+        ("age", _("✏️ Age")),
+        ("members", _("✏️ Family size")),
+        ("income", _("✏️ Income")),
+        ("history", _("✏️ Received before")),
+    ]
+    rows = [[button(label, "edit", step)] for step, label in edits if step in plan]
+    rows.append([button(_("✅ Show the result"), "result")])
+    return rows
