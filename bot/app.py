@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, tzinfo
+from functools import partial
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -18,7 +20,7 @@ from bot.commands import set_commands
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
-from bot.rules import Calendar, load_ruleset, today_almaty
+from bot.rules import Calendar, load_ruleset
 from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
 from storage.db import create_engine, create_session_factory
@@ -26,6 +28,10 @@ from storage.fsm import SQLStorage
 
 # Bot API accepts any well-formed token shape; this one is never sent anywhere.
 OFFLINE_TOKEN = "1:offline-console-token"
+
+
+def local_today(zone: tzinfo) -> date:
+    return datetime.now(zone).date()
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -48,7 +54,7 @@ def create_dispatcher(
     *,
     engine: AsyncEngine | None = None,
     storage: BaseStorage | None = None,
-    today: Callable[[], date] = today_almaty,
+    today: Callable[[], date] | None = None,
 ) -> Dispatcher:
     """Wire middlewares, routers and shared services; the caller owns the bot."""
     own_engine = engine is None
@@ -57,7 +63,8 @@ def create_dispatcher(
         storage=storage or create_storage(settings, engine),
         settings=settings,
         ruleset=load_ruleset(),
-        today=today,  # tests fix the day; the law, MCI and deadlines depend on it
+        # The law in force, the MCI and the deadlines depend on the day; tests fix it.
+        today=today or partial(local_today, ZoneInfo(settings.timezone)),
         calendar=Calendar(
             extra_days_off=frozenset(settings.extra_days_off),
             extra_working_days=frozenset(settings.extra_working_days),

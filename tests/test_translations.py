@@ -32,7 +32,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
 }
 
 _BRACES = re.compile(r"\{[^{}]*\}")
-_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
+_PERCENT = re.compile(r"%(?:\([^)]*\))?[-#0+]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 

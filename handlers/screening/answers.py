@@ -29,6 +29,7 @@ CHILD_FLAGS = ("disabled", "home_schooled", "hiv", "without_parental_care")
 SITUATIONS = ("fire", "natural_disaster", "disease", "legal_ground", "other")
 DATED_SITUATIONS = ("fire", "natural_disaster")
 MAX_CHILDREN = 10
+# Steps are named "groups", "group.family", "child.0", "review"...: no ":" (callback data).
 
 
 @dataclass
@@ -72,11 +73,11 @@ class Answers:
     def plan(self, ruleset: Ruleset, on: date) -> list[str]:
         """The screens this citizen needs, in order; only questions that can change the result."""
         steps = ["groups"]
-        steps += [f"group:{g}" for g in GROUPS if g in self.groups and g not in _NO_CHECKLIST]
+        steps += [f"group.{g}" for g in GROUPS if g in self.groups and g not in _NO_CHECKLIST]
         if "disability" in self.groups:
             steps.append("wheelchair")
         if self.wants_children():
-            steps += [f"child:{i}" for i in range(max(1, len(self.children)))]
+            steps += [f"child.{i}" for i in range(max(1, len(self.children)))]
         if "hardship" in self.groups:
             steps.append("situation")
             if self.situation in DATED_SITUATIONS:

@@ -180,7 +180,7 @@ async def on_button(
     elif act == "add_child":
         if len(flow.answers.children) < MAX_CHILDREN:
             flow.answers.children.append({})
-            flow.go(f"child:{len(flow.answers.children) - 1}")
+            flow.go(f"child.{len(flow.answers.children) - 1}")
     elif act == "pick":
         problem = _pick(flow, arg)
         if problem:
@@ -222,14 +222,14 @@ def _toggle(flow: Flow, item: str) -> None:
     a, step = flow.answers, flow.step
     if step == "groups":
         _flip(a.groups, item)
-    elif step == "group:family" and item == "children":
+    elif step == "group.family" and item == "children":
         a.has_children = not a.has_children
         if a.has_children and not a.children:
             a.children.append({})
-    elif step.startswith("group:"):
+    elif step.startswith("group."):
         _flip(a.statuses, item)
-    elif step.startswith("child:"):
-        child = a.children[int(step.partition(":")[2])]
+    elif step.startswith("child."):
+        child = a.children[int(step.partition(".")[2])]
         child[item] = not child.get(item)
     elif step == "history":
         _flip(a.history, item)
@@ -261,8 +261,8 @@ def _pick(flow: Flow, value: str) -> str | None:
 def _missing(flow: Flow) -> str | None:
     """What a step still needs before Next, as an input_error reason."""
     a, step = flow.answers, flow.step
-    if step.startswith("child:"):
-        index = int(step.partition(":")[2])
+    if step.startswith("child."):
+        index = int(step.partition(".")[2])
         if index < len(a.children) and a.children[index].get("age") is None:
             return "need_age"
     if step == "situation" and a.situation is None:
@@ -306,8 +306,8 @@ def _typed(flow: Flow, text: str) -> bool:
             text, today=flow.today, earliest=EARLIEST_EVENT
         ).isoformat()
         return True
-    if step.startswith("child:"):
-        index = int(step.partition(":")[2])
+    if step.startswith("child."):
+        index = int(step.partition(".")[2])
         a.children[index]["age"] = parse_int(text, low=0, high=17)
         return False  # the flags are on the same screen: stay for them
     raise InputError("use_buttons")

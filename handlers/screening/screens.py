@@ -31,7 +31,7 @@ def render_step(
 
 
 def _rows(step: str, a: Answers, ruleset: Ruleset, today: date, lines: list[str]) -> Rows:
-    kind, _sep, arg = step.partition(":")
+    kind, _sep, arg = step.partition(".")
     if kind == "groups":
         return toggles(texts.group_labels(), a.groups)
     if kind == "group":
@@ -121,7 +121,7 @@ def _review_rows(a: Answers, ruleset: Ruleset, today: date) -> Rows:
     edits = [
         ("groups", _("✏️ What is about me")),
         ("wheelchair", _("✏️ Wheelchair")),
-        ("child:0", _("✏️ Children")),
+        ("child.0", _("✏️ Children")),
         ("situation", _("✏️ The situation")),
         ("age", _("✏️ Age")),
         ("members", _("✏️ Family size")),

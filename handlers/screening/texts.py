@@ -69,7 +69,7 @@ def wheelchair_labels() -> dict[str, str]:
 
 
 def step_title(step: str) -> str:
-    kind, _sep, arg = step.partition(":")
+    kind, _sep, arg = step.partition(".")
     if kind == "group":
         return group_labels()[arg]
     if kind == "child":
@@ -88,7 +88,7 @@ def step_title(step: str) -> str:
 
 
 def question(step: str) -> str:
-    kind = step.partition(":")[0]
+    kind = step.partition(".")[0]
     return {
         "groups": _("Tick everything that is about you or your family, then press Next. "
                     "If nothing fits, press Next straight away."),
@@ -111,7 +111,7 @@ def question(step: str) -> str:
 
 
 def why(step: str) -> str:
-    kind = step.partition(":")[0]
+    kind = step.partition(".")[0]
     return {
         "groups": _("Assistance is given to certain groups of citizens (p. 7 and p. 9 of the "
                     "decision). Your answer decides which questions follow."),
