@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 # Compiled catalogs (.mo) are build output, never committed.
 locales: $(STAMP)
-	$(VENV)/bin/pybabel compile -q -d locales -D messages
+	$(VENV)/bin/pybabel -q compile -d locales -D messages
 
 # After changing messages in the code: extract from our own packages only, then merge.
 extract: $(STAMP)

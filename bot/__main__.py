@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "console":
+        logging.getLogger().setLevel(logging.WARNING)  # the chat, not the logs, on screen
         from bot.console.terminal import run_console
 
-        logging.getLogger().setLevel(logging.WARNING)
         _migrate(settings)
         asyncio.run(run_console(settings))
         return 0

@@ -40,7 +40,9 @@ class Settings(BaseSettings):
         "staff_ids", "extra_days_off", "extra_working_days", mode="before"
     )(_split_csv)
 
-    @field_validator("redis_url", "webhook_url", "staff_chat_id", mode="before")
+    @field_validator(
+        "bot_token", "webhook_secret", "redis_url", "webhook_url", "staff_chat_id", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

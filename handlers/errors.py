@@ -6,6 +6,7 @@ middleware (dp.errors runs outside it, in no language) and logged without the us
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from typing import Any
@@ -59,6 +60,9 @@ class ErrorReplyMiddleware(BaseMiddleware):
     async def _apologise(event: TelegramObject, data: dict[str, Any]) -> None:
         if not isinstance(event, Update):
             return
+        if event.callback_query is not None:
+            with contextlib.suppress(Exception):  # stop the button's spinner; may be answered
+                await event.callback_query.answer()
         message = event.message or (
             event.callback_query.message if event.callback_query else None
         )

@@ -78,8 +78,12 @@ async def choose_language(
     i18n: I18n,
     **data: Any,
 ) -> None:
-    if callback_data.code not in LOCALES or not isinstance(query.message, Message):
+    if not isinstance(query.message, Message):
         await query.answer()
+        return
+    if callback_data.code not in LOCALES:  # an old button: ask again rather than stay silent
+        await query.answer()
+        await query.message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
         return
     await _remember_language(session, i18n, query, callback_data.code)
     await query.answer()

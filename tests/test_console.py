@@ -1,4 +1,4 @@
-"""The terminal chat (`python -m bot console` / `make demo`): typed lines become Telegram actions."""
+"""The terminal chat (`python -m bot console`, `make demo`): typed lines become updates."""
 
 from __future__ import annotations
 

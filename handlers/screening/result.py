@@ -106,7 +106,7 @@ def because_text(ids: tuple[str, ...], answers: Answers) -> str:
         elif item == "per_capita_below_poverty_line":
             out.append(_("income per person below the poverty line"))
         elif item == "per_capita_not_above_60pct_subsistence":
-            out.append(_("income per person not above 60% of the subsistence minimum"))
+            out.append(_("income per person not above 60 per cent of the subsistence minimum"))
     return html.escape("; ".join(out), quote=False)
 
 
@@ -129,7 +129,7 @@ def _income_block(result: Result, answers: Answers) -> str:
         _("Poverty line: {line} (p. 9.6, 9.7): {verdict}").format(
             line=money(t.poverty_line_kzt),
             verdict=_("below it") if per_capita < t.poverty_line_kzt else _("not below it")),
-        _("60% of the subsistence minimum {minimum}: {limit} (p. 9): {verdict}").format(
+        _("60 per cent of the subsistence minimum {minimum}: {limit} (p. 9): {verdict}").format(
             minimum=money(t.subsistence_minimum_kzt), limit=money(t.situation_income_limit_kzt),
             verdict=_("not above it") if per_capita <= t.situation_income_limit_kzt
             else _("above it")),

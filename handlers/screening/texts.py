@@ -129,7 +129,7 @@ def why(step: str) -> str:
         "members": _("Income is counted per person (p. 3.5): the family's income divided by "
                      "the number of its members."),
         "income": _("p. 9.6 and 9.7 are for families whose income per person is below the "
-                    "poverty line; p. 9 also counts income up to 60% of the subsistence "
+                    "poverty line; p. 9 also counts income up to 60 per cent of the subsistence "
                     "minimum as a ground. Nothing is checked here: the department checks."),
         "history": _("p. 23: assistance on the same ground is not given again within one "
                      "calendar year."),

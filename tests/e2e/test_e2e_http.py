@@ -267,7 +267,13 @@ async def wait_until_serving(bot: BotProcess, http: aiohttp.ClientSession, url: 
     return await bot.expect(probe())
 
 
-async def test_webhook_mode(stub: BotAPIStub, start_bot: StartBot, tmp_path: Path) -> None:
+SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+
+
+async def start_webhook_bot(
+    stub: BotAPIStub, start_bot: StartBot, tmp_path: Path
+) -> tuple[BotProcess, str]:
+    """`python -m bot` in webhook mode on a free port; returns it and its webhook URL."""
     port = free_port()
     hook = f"http://127.0.0.1:{port}/tg/hook"
     env = bot_env(
@@ -280,14 +286,20 @@ async def test_webhook_mode(stub: BotAPIStub, start_bot: StartBot, tmp_path: Pat
     )
     await migrate(env, tmp_path)
     bot = await start_bot(env)
+    return bot, hook
+
+
+async def test_webhook_mode(stub: BotAPIStub, start_bot: StartBot, tmp_path: Path) -> None:
+    bot, hook = await start_webhook_bot(stub, start_bot, tmp_path)
 
     registered = await bot.expect(stub.wait_for_method("setWebhook"))
     assert registered.params["url"] == hook
     assert registered.params["secret_token"] == "s3cret"
 
-    secret = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    secret = SECRET
     async with aiohttp.ClientSession() as http:
-        assert await wait_until_serving(bot, http, f"http://127.0.0.1:{port}/healthz") == 200
+        healthz = hook.replace("/tg/hook", "/healthz")
+        assert await wait_until_serving(bot, http, healthz) == 200
 
         # Without the secret, or with a wrong one, aiogram's handler answers 401 and drops it.
         intruder = stub.message_update("/start", user_id=2002, language_code="ru")
@@ -318,8 +330,22 @@ async def test_webhook_mode(stub: BotAPIStub, start_bot: StartBot, tmp_path: Pat
     assert stub.find(lambda c: c.method == "setMyCommands" and c.params.get("language_code"))
     assert not stub.find(lambda c: c.method == "deleteWebhook")
 
+
+async def test_webhook_mode_exits_cleanly_on_sigterm(
+    stub: BotAPIStub, start_bot: StartBot, tmp_path: Path
+) -> None:
+    """Like polling: SIGTERM stops the server, runs the shutdown hooks and exits 0."""
+    bot, hook = await start_webhook_bot(stub, start_bot, tmp_path)
+    async with aiohttp.ClientSession() as http:
+        await wait_until_serving(bot, http, hook.replace("/tg/hook", "/healthz"))
+        mark = len(stub.calls)
+        update = stub.message_update("/start", user_id=2003, language_code="kk")
+        async with http.post(hook, json=update, headers=SECRET) as response:
+            assert response.status == 200
+        await bot.expect(stub.wait_for_method("sendMessage", to_chat(2003), start=mark))
+
     code = await bot.terminate()
-    assert code == 0, bot.log
+    assert code == 0, f"exit {code} (a negative code is the signal that killed it):\n{bot.log}"
     assert "Traceback" not in bot.log, bot.log
 
 
