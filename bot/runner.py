@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
@@ -41,7 +42,10 @@ def create_webhook_app(settings: Settings, bot: Bot, dp: Dispatcher) -> web.Appl
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     # The server listens on the path of the public URL Telegram is given.
     path = urlsplit(settings.webhook_url or "").path or "/webhook"
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
+    # Answer Telegram only once the update is handled: one cut short by a restart is resent.
+    SimpleRequestHandler(
+        dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
+    ).register(app, path=path)
     setup_application(app, dp, bot=bot)
 
     async def set_webhook(_: web.Application) -> None:
@@ -59,7 +63,11 @@ async def _serve_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()
     log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
-        await runner.cleanup()
+        await runner.cleanup()  # waits for requests in flight, then the shutdown hooks
