@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 def _migrate(settings: Settings) -> int:
     from storage.migrate import upgrade
 
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up noise
     upgrade(settings.database_url)
     return 0
 

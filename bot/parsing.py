@@ -13,26 +13,28 @@ from decimal import Decimal, InvalidOperation
 class InputError(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # not_a_number | negative | too_small | too_large | bad_date | future
+        # not_a_number | negative | too_small | too_large | bad_date | future | too_early
+        self.reason = reason
 
 
 _CURRENCY = re.compile(r"(₸|тенге|теңге|тнг|тг|kzt|tg)\.?", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f']+")
+# "120 мың", "120 тыс.", "1,5 млн": how amounts are said aloud.
+_SCALE = re.compile(
+    r"^(?P<number>.*?)\s*(?P<word>мың|мын|тыс\w*|k|к|млн\w*|миллион\w*)\.?$", re.IGNORECASE
+)
 
 
 def parse_number(text: str, *, low: Decimal, high: Decimal) -> Decimal:
-    """'120 000 тг', '95000₸', '45 500,50' → Decimal; letters, negatives, absurd values refused."""
-    cleaned = _SPACES.sub("", _CURRENCY.sub("", text.strip()))
-    if cleaned.count(",") == 1 and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    if cleaned.startswith("-") and cleaned[1:].replace(".", "", 1).isdigit():
-        raise InputError("negative")
-    if not cleaned or not cleaned.replace(".", "", 1).isdigit():
-        raise InputError("not_a_number")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise InputError("not_a_number") from None
+    """'120 000 тг', '95000₸', '45 500,50', '120 мың' → Decimal; letters, negatives, absurd
+    values refused."""
+    cleaned = _CURRENCY.sub("", text.strip()).strip()
+    scale = Decimal(1)
+    if m := _SCALE.match(cleaned):
+        word = m["word"].lower()
+        scale = Decimal(1_000_000) if word.startswith(("млн", "миллион")) else Decimal(1000)
+        cleaned = m["number"]
+    value = _plain_number(_SPACES.sub("", cleaned)) * scale
     if value < low:
         raise InputError("too_small")
     if value > high:
@@ -40,8 +42,25 @@ def parse_number(text: str, *, low: Decimal, high: Decimal) -> Decimal:
     return value
 
 
+def _plain_number(cleaned: str) -> Decimal:
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    if cleaned.startswith("-") and cleaned[1:].replace(".", "", 1).isdigit():
+        raise InputError("negative")
+    if not cleaned or not cleaned.replace(".", "", 1).isdigit():
+        raise InputError("not_a_number")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        raise InputError("not_a_number") from None
+
+
+# "80 лет", "4 адам": the unit people add after a count.
+_UNITS = re.compile(r"\s*(лет|год\w*|жас\w*|адам\w*|чел\w*|человек\w*)\.?$", re.IGNORECASE)
+
+
 def parse_int(text: str, *, low: int, high: int) -> int:
-    value = parse_number(text, low=Decimal(low), high=Decimal(high))
+    value = parse_number(_UNITS.sub("", text.strip()), low=Decimal(low), high=Decimal(high))
     if value != value.to_integral_value():
         raise InputError("not_a_number")
     return int(value)
@@ -75,5 +94,5 @@ def parse_past_date(text: str, *, today: date, earliest: date) -> date:
     if value > today:
         raise InputError("future")
     if value < earliest:
-        raise InputError("too_small")
+        raise InputError("too_early")
     return value

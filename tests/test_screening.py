@@ -205,20 +205,20 @@ async def test_nonsense_at_every_step_keeps_the_step_and_the_answers(persona_on,
     await p.type("10.04.2015")
     for nonsense, message in (
         ("0", "That number is too small here."),
-        ("сорок", "Please type a number with digits, for example 120 000."),
+        ("сорок", "Please type a number with digits, for example {example}."),
         ("-3", "The number cannot be negative."),
     ):
         reply = await p.type(nonsense)
-        assert p.t(message) in reply
+        assert p.t(message).format(example="4") in reply
         assert p.t("Family size") in reply
     await p.type("4")
     for nonsense, message in (
-        ("много", "Please type a number with digits, for example 120 000."),
+        ("много", "Please type a number with digits, for example {example}."),
         ("-5000", "The number cannot be negative."),
         ("999 999 999 999", "That number is too large. Please check it."),
     ):
         reply = await p.type(nonsense)
-        assert p.t(message) in reply
+        assert p.t(message).format(example="120 000") in reply
         assert p.t("Family income") in reply
     await p.type("120 000 тенге")
     await p.press("Next ➡️")

@@ -280,7 +280,7 @@ async def on_text(
     try:
         moved = _typed(flow, message.text or "")
     except InputError as err:
-        await message.answer(texts.input_error(err.reason))
+        await message.answer(texts.input_error(err.reason, flow.step))
         await send_screen(message, flow, state, bot)
         return
     if moved:

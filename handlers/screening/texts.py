@@ -138,14 +138,22 @@ def why(step: str) -> str:
     }[kind]
 
 
-def input_error(reason: str) -> str:
+# What a good answer looks like, in the hint after a bad one.
+EXAMPLES = {"age": "75", "members": "4", "income": "120 000", "child": "8"}
+
+
+def input_error(reason: str, step: str = "") -> str:
+    example = EXAMPLES.get(step.partition(".")[0], "4")
     return {
-        "not_a_number": _("Please type a number with digits, for example 120 000."),
+        "not_a_number": _("Please type a number with digits, for example {example}.").format(
+            example=example
+        ),
         "negative": _("The number cannot be negative."),
         "too_small": _("That number is too small here."),
         "too_large": _("That number is too large. Please check it."),
         "bad_date": _("I could not read that date. Please type it like 05.03.2026."),
         "future": _("That date is in the future. Please type the day it happened."),
+        "too_early": _("That date is too long ago. Please check the year."),
         "need_age": _("Please first type the child's age in years, from 0 to 17."),
         "need_date": _("Please type the date of the event first."),
         "need_answer": _("Please choose one of the buttons."),
