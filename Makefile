@@ -23,7 +23,7 @@ locales: $(STAMP)
 extract: $(STAMP)
 	$(VENV)/bin/pybabel extract --no-location --sort-output -k _ -k __ -k gettext -k lazy_gettext \
 	    -k ngettext:1,2 -k N_ -o locales/messages.pot $(PKGS)
-	$(VENV)/bin/pybabel update --no-fuzzy-matching \
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete \
 	    -d locales -D messages -i locales/messages.pot
 
 migrate: $(STAMP)

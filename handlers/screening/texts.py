@@ -29,7 +29,7 @@ def status_labels() -> dict[str, str]:
         "chernobyl_1988_1989": _("Chernobyl 1988–1989, or evacuated from the zone"),
         "semipalatinsk_victim": _("Suffered from the Semipalatinsk test site"),
         "disabled": _("Person with a disability"),
-        "large_family_mother": _("Mother of many children: Altyn alka, Kumis alka"),
+        "large_family_mother": _("Mother of many children with a motherhood award"),
         "tsa_family": _("Family receives targeted social assistance (TSA)"),
         "low_income_family": _("Family recognised as low-income"),
         "pensioner": _("I receive a pension"),
