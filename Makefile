@@ -42,3 +42,4 @@ run: setup
 
 bench: setup
 	$(PY) bench/rules_bench.py
+	$(PY) bench/dispatcher_bench.py

@@ -123,6 +123,18 @@ class LocalChat:
         )
         return await self._feed(Update(update_id=next(self._update_ids), callback_query=query))
 
+    async def click_data(self, data: str) -> list[Reply]:
+        """Press a button by its callback data, under the bot's latest message."""
+        sent = [r.message_id for r in self.history if r.message_id is not None]
+        if not sent:
+            raise LookupError("the bot has sent no message yet")
+        message = self.session.messages[sent[-1]]
+        query = CallbackQuery(
+            id=str(next(self._update_ids)), from_user=self.user, chat_instance="local",
+            message=message, data=data,
+        )
+        return await self._feed(Update(update_id=next(self._update_ids), callback_query=query))
+
     async def click_stale(self, data: str) -> list[Reply]:
         """Press a button whose message the bot no longer knows (an old message)."""
         message = Message(

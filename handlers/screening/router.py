@@ -45,19 +45,24 @@ class Screening(StatesGroup):
 class Flow:
     """One citizen's screening as stored in the FSM, with the services it needs."""
 
-    def __init__(self, data: dict[str, Any], ruleset: Ruleset, today: date) -> None:
+    def __init__(
+        self, data: dict[str, Any], ruleset: Ruleset, today: date,
+        others: dict[str, Any] | None = None,
+    ) -> None:
         self.data = data
+        self.others = others or {}  # other conversations' FSM data, written back untouched
         self.answers = Answers.from_dict(data.get("answers"))
         self.ruleset, self.today = ruleset, today
 
     @classmethod
     async def load(cls, state: FSMContext, ruleset: Ruleset, today: Today) -> Flow:
-        stored = (await state.get_data()).get(KEY) or {}
-        return cls(dict(stored), ruleset, today())
+        everything = await state.get_data()
+        return cls(dict(everything.get(KEY) or {}), ruleset, today(), everything)
 
     async def save(self, state: FSMContext) -> None:
         self.data["answers"] = self.answers.to_dict()
-        await state.update_data({KEY: self.data})
+        # One write of what was read (set_data), not a locked read-modify-write (update_data).
+        await state.set_data({**self.others, KEY: self.data})
 
     @property
     def step(self) -> str:
@@ -149,7 +154,8 @@ async def open_check(
 
 async def _start(query: CallbackQuery, state: FSMContext, ruleset: Ruleset, today: Today) -> None:
     await state.set_state(Screening.active)
-    flow = Flow({"step": "groups", "seen": ["groups"]}, ruleset, today())
+    flow = await Flow.load(state, ruleset, today)
+    flow.data, flow.answers = {"step": "groups", "seen": ["groups"]}, Answers()
     await edit_screen(query, flow, state)
 
 
@@ -344,7 +350,8 @@ async def open_last(
     if last is None:
         await _start(query, state, ruleset, today)
         return
-    flow = Flow({"answers": last, "step": "review", "finished": True}, ruleset, today())
+    flow = await Flow.load(state, ruleset, today)
+    flow.data, flow.answers = {"step": "review"}, Answers.from_dict(last)
     await show_result(query, flow, state, session, calendar)
 
 
