@@ -74,6 +74,8 @@ def catalog_problems(
             continue
         with path.open("rb") as fileobj:
             catalog: Catalog = read_po(fileobj, locale=locale)
+        if catalog.fuzzy:  # pybabel compile skips a catalog whose header is fuzzy: all English
+            problems.append(f"{locale}: the catalog header is marked fuzzy")
         present = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog if m.id}
         for msgid, where in sorted(used.items()):
             if msgid not in present:
@@ -169,6 +171,18 @@ def test_a_fuzzy_translation_is_reported(tmp_path: Path) -> None:
     _edit(locales, "ru", fuzzy)
 
     assert new_problems(locales) == ["ru: fuzzy 'Main menu'"]
+
+
+def test_a_fuzzy_header_is_reported(tmp_path: Path) -> None:
+    # `pybabel init` marks the header fuzzy; `pybabel compile` then skips the whole catalog.
+    locales = _copy_locales(tmp_path)
+
+    def fuzzy_header(catalog: Catalog) -> None:
+        catalog.fuzzy = True
+
+    _edit(locales, "kk", fuzzy_header)
+
+    assert new_problems(locales) == ["kk: the catalog header is marked fuzzy"]
 
 
 def test_a_missing_message_is_reported(tmp_path: Path) -> None:
