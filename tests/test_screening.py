@@ -284,3 +284,20 @@ async def test_resume_after_restart_and_reopen_last_result(
     await p2.press("🔎 What assistance may I get?")
     again = await p2.press("📋 Open my last result")
     assert p2.title("p9.11") in again and "594 600 ₸" in again
+
+
+async def test_a_child_added_by_mistake_can_be_removed(persona_on) -> None:
+    p = persona_on(date(2015, 6, 10), "ru")
+    await p.start_check()
+    await p.press("Family and children")
+    await p.press("Next ➡️")
+    await p.press("Children under 18 with a disability, HIV or without parental care")
+    await p.press("Next ➡️")
+    await p.type("8")
+    await p.press("child with a disability")
+    await p.press("➕ Add another child")
+    assert p.t("Child {number}").format(number=2) in p.chat.last_text
+    reply = await p.press("🗑 Remove this child")
+    assert p.t("Child {number}").format(number=1) in reply
+    await p.press("Next ➡️")  # child 1 is complete: no second child blocks the way
+    assert p.t("Family size") in p.chat.last_text

@@ -187,6 +187,11 @@ async def on_button(
         if len(flow.answers.children) < MAX_CHILDREN:
             flow.answers.children.append({})
             flow.go(f"child.{len(flow.answers.children) - 1}")
+    elif act == "drop_child" and flow.step.startswith("child."):
+        index = int(flow.step.partition(".")[2])
+        if len(flow.answers.children) > 1 and index < len(flow.answers.children):
+            del flow.answers.children[index]
+            flow.go(f"child.{max(0, index - 1)}")
     elif act == "pick":
         problem = _pick(flow, arg)
         if problem:

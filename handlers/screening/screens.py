@@ -51,6 +51,8 @@ def _rows(step: str, a: Answers, ruleset: Ruleset, today: date, lines: list[str]
         flags = {f for f, on in child.items() if on is True}
         rows = toggles(texts.child_flag_labels(), flags)
         rows.append([button(_("➕ Add another child"), "add_child")])
+        if len(a.children) > 1:
+            rows.append([button(_("🗑 Remove this child"), "drop_child")])
         return rows
     if kind == "situation":
         return picks(texts.situation_labels(), a.situation)
