@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import LOCALES, telegram_locale
 from handlers.common import renders_no_step, show_current_step
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
-from storage.repositories import UserRepo
+from storage.repositories import ScreeningRepo, UserRepo
 
 
 def menu_text() -> str:
@@ -119,8 +119,11 @@ async def menu(message: Message, state: FSMContext) -> None:
     await message.answer(menu_text(), reply_markup=menu_keyboard())
 
 
-async def cancel(message: Message, state: FSMContext) -> None:
+async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> None:
     await state.clear()
+    if message.from_user is not None:  # "nothing is kept" includes the last saved check
+        await ScreeningRepo(session).forget(message.from_user.id)
+        await session.commit()
     await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + menu_text(),
                          reply_markup=menu_keyboard())
 

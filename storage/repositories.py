@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import dialect_insert
@@ -61,11 +61,16 @@ class ScreeningRepo:
         self.session = session
 
     async def save(self, user_id: int, answers: dict[str, Any]) -> Screening:
-        """Store a screening's answers (the user row must exist: touch it first)."""
+        """Keep a screening's answers as the user's last (the user row must exist: touch it
+        first). Earlier ones are dropped: health and income are kept no longer than needed."""
+        await self.forget(user_id)
         screening = Screening(user_id=user_id, answers=dict(answers), created_at=utcnow())
         self.session.add(screening)
         await self.session.flush()
         return screening
+
+    async def forget(self, user_id: int) -> None:
+        await self.session.execute(delete(Screening).where(Screening.user_id == user_id))
 
     async def last(self, user_id: int) -> dict[str, Any] | None:
         """The answers of the user's newest screening, or None."""

@@ -300,3 +300,15 @@ async def test_a_child_added_by_mistake_can_be_removed(persona_on) -> None:
     assert p.t("Child {number}").format(number=1) in reply
     await p.press("Next ➡️")  # child 1 is complete: no second child blocks the way
     assert p.t("Family size") in p.chat.last_text
+
+
+async def test_cancel_forgets_the_answers_and_the_last_result(persona_on) -> None:
+    p = persona_on(date(2015, 4, 20), "kk")
+    await family_of_four_after_fire(p, "10.04.2015")
+    await p.press("Next ➡️")
+    await p.press("✅ Show the result")
+    await p.chat.send("/cancel")
+    await p.press("🔎 What assistance may I get?")
+    # Nothing to continue and no last result: the check starts afresh.
+    assert p.t("What is about you?") in p.chat.last_text
+    assert not any("✅" in b.text for b in p.chat.screen.flat_buttons)

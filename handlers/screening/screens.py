@@ -33,6 +33,7 @@ def render_step(
 def _rows(step: str, a: Answers, ruleset: Ruleset, today: date, lines: list[str]) -> Rows:
     kind, _sep, arg = step.partition(".")
     if kind == "groups":
+        lines += ["", texts.privacy()]
         return toggles(texts.group_labels(), a.groups)
     if kind == "group":
         labels = {s: texts.status_labels()[s] for s in GROUPS[arg]}

@@ -142,6 +142,12 @@ def why(step: str) -> str:
 EXAMPLES = {"age": "75", "members": "4", "income": "120 000", "child": "8"}
 
 
+def privacy() -> str:
+    # Health and income are personal data (Law No. 94-V): say what is kept and how to erase it.
+    return _("🔒 Your answers are seen by no one else and kept only so that you can come back "
+             "to them. /cancel erases them.")
+
+
 def input_error(reason: str, step: str = "") -> str:
     example = EXAMPLES.get(step.partition(".")[0], "4")
     return {

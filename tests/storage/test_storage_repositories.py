@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -160,14 +160,22 @@ async def test_last_screening_is_the_newest(
         assert await repo.last(USER_ID + 2) is None
 
 
-async def test_last_screening_follows_created_at(session: AsyncSession) -> None:
+async def test_only_the_last_screening_is_kept_and_forget_erases_it(
+    session: AsyncSession,
+) -> None:
     await UserRepo(session).touch(USER_ID)
+    await UserRepo(session).touch(USER_ID + 1)
     repo = ScreeningRepo(session)
-    newer = await repo.save(USER_ID, {"n": "newer"})
-    older = await repo.save(USER_ID, {"n": "older"})
-    older.created_at = newer.created_at - timedelta(days=1)
-    await session.flush()
-    assert await repo.last(USER_ID) == {"n": "newer"}
+    await repo.save(USER_ID, {"n": 1})
+    await repo.save(USER_ID, {"n": 2})
+    await repo.save(USER_ID + 1, {"other": True})
+    rows = await session.scalar(
+        select(func.count()).select_from(Screening).where(Screening.user_id == USER_ID)
+    )
+    assert rows == 1  # health and income are not kept longer than the last check needs
+    await repo.forget(USER_ID)
+    assert await repo.last(USER_ID) is None
+    assert await repo.last(USER_ID + 1) == {"other": True}
 
 
 async def test_saved_answers_are_a_copy(session: AsyncSession) -> None:
