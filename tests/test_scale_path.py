@@ -1,0 +1,59 @@
+"""The scale path: the same conversation on PostgreSQL with the FSM in Redis, across a restart.
+
+Skips (with the reason) where PostgreSQL or Redis cannot be reached.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram import Bot
+
+from bot.app import create_dispatcher
+from bot.config import Settings
+from bot.console.chat import LocalChat
+from storage.db import create_session_factory
+from storage.repositories import ScreeningRepo
+from tests.storage.conftest import migrated_engine, postgres_database, redis_storage
+from tests.test_screening import Persona, family_of_four_after_fire
+
+DAY = date(2015, 4, 20)
+
+
+async def test_a_check_on_postgresql_and_redis_survives_a_restart(bot: Bot) -> None:
+    async with postgres_database() as url, migrated_engine(url) as engine, \
+            redis_storage() as fsm:
+        settings = Settings(_env_file=None, database_url=url, redis_url=None)
+        first = create_dispatcher(settings, engine=engine, storage=fsm, today=lambda: DAY)
+        p = Persona(LocalChat(first, bot, language_code="ru"), first["i18n"], "ru")
+        await p.start_check()
+        await p.press("Hardship: fire, natural disaster, illness")
+        await p.press("Next ➡️")
+
+        # Another instance behind the load balancer (or this one restarted) takes over.
+        second = create_dispatcher(settings, engine=engine, storage=fsm, today=lambda: DAY)
+        p2 = Persona(LocalChat(second, bot, language_code="ru"), second["i18n"], "ru")
+        await p2.chat.send("/help")  # shows where the citizen is
+        assert p2.t("Difficult life situation") in p2.chat.last_text
+        await p2.press("Fire")
+        await p2.type("10.04.2015")
+        await p2.press("4")
+        await p2.type("120000")
+        await p2.press("Next ➡️")
+        result = await p2.press("✅ Show the result")
+        assert p2.title("p9.11") in result and "594 600 ₸" in result
+
+        async with create_session_factory(engine)() as session:
+            saved = await ScreeningRepo(session).last(100)
+        assert saved is not None and saved["situation"] == "fire"
+
+
+async def test_the_fire_family_on_postgresql(bot: Bot) -> None:
+    async with postgres_database() as url, migrated_engine(url) as engine:
+        settings = Settings(_env_file=None, database_url=url, redis_url=None)
+        dp = create_dispatcher(settings, engine=engine, today=lambda: DAY)
+        p = Persona(LocalChat(dp, bot, language_code="kk"), dp["i18n"], "kk")
+        await family_of_four_after_fire(p, "10.04.2015")
+        await p.press("Next ➡️")
+        result = await p.press("✅ Show the result")
+        assert p.title("p9.11") in result and "594 600 ₸" in result
