@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
+
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.rules import Ruleset
+from bot.rules import Metadata, Ruleset
+from handlers.formatting import current_locale, day
 from handlers.keyboards import CHOOSE_LANGUAGE, MenuCB, back_to_menu_keyboard, language_keyboard
 
 
@@ -17,20 +20,30 @@ async def _show(query: CallbackQuery, text: str) -> None:
 
 
 async def about(query: CallbackQuery, ruleset: Ruleset) -> None:
-    await _show(query, about_text())
+    await _show(query, about_text(ruleset.metadata))
 
 
-def about_text() -> str:
-    return _(
-        "<b>About this bot</b>\n"
-        "It follows decision No. 241 of the Sozak district maslikhat of 19 March 2015 "
-        "on the rules of social assistance (әлеуметтік көмек), registered by the "
-        "justice department of South Kazakhstan region on 8 April 2015 as No. 3114.\n"
-        "Decision No. 293 of 22 September 2015 amended it: monthly assistance of 1 MCI "
-        "for three months to low-income families (p. 9.5).\n"
-        "Decision No. 25 of 23 June 2016 repealed it. The bot shows what the decision "
-        "provided; the district department decides."
-    )
+def about_text(meta: Metadata) -> str:
+    """The facts come from the ruleset's data: a new decision file changes this screen too."""
+    lang = current_locale()
+    lines = [
+        "<b>" + _("About this bot") + "</b>",
+        _("It follows decision No. {number} of {date}: «{title}», registered by the "
+          "justice department on {registered} as No. {registration}.").format(
+            number=meta.number, date=day(meta.adopted_on),
+            title=html.escape(meta.title.get(lang)), registered=day(meta.registered_on),
+            registration=meta.registration_number),
+    ]
+    for amendment in meta.amendments:
+        lines.append(_("Decision No. {number} of {date} amended it: {what}").format(
+            number=amendment.number, date=day(amendment.adopted_on),
+            what=html.escape(amendment.what.get(lang))))
+    if meta.repeal is not None:
+        lines.append(_("Decision No. {number} of {date} repealed it.").format(
+            number=meta.repeal.number, date=day(meta.repeal.adopted_on)))
+    lines.append(_("The bot shows what the decision provided; the district department "
+                   "decides."))
+    return "\n".join(lines)
 
 
 async def where(query: CallbackQuery) -> None:
