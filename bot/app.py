@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from bot.rules import Calendar, load_ruleset
+from bot.telegram import HarmlessRefusals
 from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
 from storage.db import create_engine, create_session_factory
@@ -38,6 +39,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     token = settings.bot_token.get_secret_value() if settings.bot_token else OFFLINE_TOKEN
+    session.middleware(HarmlessRefusals())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 

@@ -312,3 +312,36 @@ async def test_cancel_forgets_the_answers_and_the_last_result(persona_on) -> Non
     # Nothing to continue and no last result: the check starts afresh.
     assert p.t("What is about you?") in p.chat.last_text
     assert not any("✅" in b.text for b in p.chat.screen.flat_buttons)
+
+
+async def test_telegram_refusing_an_old_press_does_not_lose_the_answer(persona_on) -> None:
+    """After a restart Telegram refuses to answer an old press: the tick is kept all the same."""
+    from aiogram.methods import Response
+
+    p = persona_on(date(2015, 4, 20), "ru")
+    await p.start_check()
+    p.chat.session.add_result(Response[bool](
+        ok=False, error_code=400,
+        description="Bad Request: query is too old and response timeout expired or query ID "
+                    "is invalid",
+    ))
+    replies = await p.chat.click(p.t("Pensioners and the elderly"))
+    assert not p.chat.session.responses  # the queued refusal was used, by answerCallbackQuery
+    assert not any(p.t("Sorry, something went wrong on our side. Your answers are kept; "
+                       "let us go on from here.") in r.text for r in replies)
+    reply = await p.press("Next ➡️")
+    assert p.t("Pensioners and the elderly") in reply  # the group was ticked
+
+
+async def test_a_real_refusal_still_gets_the_apology(persona_on) -> None:
+    from aiogram.methods import Response
+
+    p = persona_on(date(2015, 4, 20), "kk")
+    await p.start_check()
+    p.chat.session.add_result(Response[bool](ok=True, result=True))  # answerCallbackQuery
+    p.chat.session.add_result(Response[bool](
+        ok=False, error_code=400, description="Bad Request: can't parse entities"
+    ))
+    replies = await p.chat.click(p.t("Pensioners and the elderly"))
+    assert any(p.t("Sorry, something went wrong on our side. Your answers are kept; "
+                   "let us go on from here.") in r.text for r in replies)

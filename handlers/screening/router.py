@@ -104,8 +104,7 @@ async def edit_screen(query: CallbackQuery, flow: Flow, state: FSMContext) -> No
     await flow.save(state)
     text, keyboard = flow.screen()
     if isinstance(query.message, Message):
-        with contextlib.suppress(TelegramBadRequest):  # "message is not modified"
-            await query.message.edit_text(text, reply_markup=keyboard)
+        await query.message.edit_text(text, reply_markup=keyboard)
 
 
 async def send_screen(message: Message, flow: Flow, state: FSMContext, bot: Bot) -> None:
