@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.rules import Profile, Result, Ruleset, evaluate, parse_profile
+from bot.rules import Calendar, Profile, Result, Ruleset, evaluate, parse_profile
 
 # The status groups of the first screen, in the order shown; each opens its own checklist.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -121,8 +121,8 @@ class Answers:
             data["history"] = [{"id": h, "granted_on": on.isoformat()} for h in self.history]
         return parse_profile(data)
 
-    def evaluate(self, ruleset: Ruleset, on: date, **kwargs: Any) -> Result:
-        return evaluate(self.profile(on), ruleset, **kwargs)
+    def evaluate(self, ruleset: Ruleset, on: date, calendar: Calendar | None = None) -> Result:
+        return evaluate(self.profile(on), ruleset, calendar)
 
     def history_candidates(self, ruleset: Ruleset, on: date) -> list[str]:
         """One-off application benefits this profile would get: p. 23 may block a repeat."""

@@ -21,7 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.parsing import InputError, parse_int, parse_number, parse_past_date
-from bot.rules import Calendar, Ruleset, evaluate
+from bot.rules import Calendar, Ruleset
 from handlers.common import renders_steps_of
 from handlers.keyboards import MenuCB, back_to_menu_keyboard, menu_button, menu_keyboard
 from handlers.screening import texts
@@ -328,7 +328,7 @@ async def show_result(
     query: CallbackQuery, flow: Flow, state: FSMContext, session: AsyncSession,
     calendar: Calendar,
 ) -> None:
-    result = evaluate(flow.answers.profile(flow.today), flow.ruleset, calendar)
+    result = flow.answers.evaluate(flow.ruleset, flow.today, calendar=calendar)
     if query.from_user is not None:
         await ScreeningRepo(session).save(query.from_user.id, flow.answers.to_dict())
         await session.commit()  # before the FSM storage writes (SQLite: one writer)
@@ -377,7 +377,7 @@ async def documents(
             _("The documents depend on the assistance. Do the check first, and I will make "
               "one list for everything you may apply for."), reply_markup=markup(rows))
         return
-    result = evaluate(Answers.from_dict(answers).profile(today()), ruleset, calendar)
+    result = Answers.from_dict(answers).evaluate(ruleset, today(), calendar=calendar)
     await query.message.answer(
         checklist_text(result, ruleset), reply_markup=back_to_menu_keyboard()
     )
