@@ -6,9 +6,15 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import Settings, SettingsError, load_settings
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+VENV = Path(__file__).resolve().parent.parent / ".venv"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.rules.cli import main as eligibility
 
         return eligibility([args.file])
+    from bot.config import SettingsError, load_settings
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -65,5 +73,19 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
+def run_in_project_venv() -> None:
+    """`python -m bot` from any interpreter (e.g. `python ../shared/eligibility/check.py`)
+    runs in the project's .venv, made by `make setup`, where its dependencies are."""
+    python = VENV / "bin" / "python"
+    if python.exists() and Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(python, [str(python), "-m", "bot", *sys.argv[1:]])
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run_in_project_venv()
+    try:
+        sys.exit(main())
+    except ModuleNotFoundError as exc:  # no .venv and a bare interpreter
+        print(f"python -m bot: {exc.name} is not installed; run `make setup` first",
+              file=sys.stderr)
+        sys.exit(1)

@@ -73,3 +73,16 @@ def test_usage_and_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main([str(tmp_path / "absent.json")]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 2
+
+
+def test_the_contract_command_works_from_the_bare_interpreter() -> None:
+    """`python ../shared/eligibility/check.py` runs `python -m bot` with whatever `python` is:
+    the project's .venv (made by `make setup`) takes over, with its dependencies."""
+    bare = Path(sys.base_prefix) / "bin" / "python3"
+    if not (ROOT / ".venv").exists() or not bare.exists():
+        pytest.skip("no project .venv or no base interpreter to start from")
+    run = subprocess.run([str(bare), "-m", "bot", "eligibility", "-"], cwd=ROOT,
+                         input='{"on_date": "2015-04-20", "statuses": ["wwii_participant"]}',
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "p9.9.wwii" in {b["id"] for b in json.loads(run.stdout)["benefits"]}
