@@ -29,6 +29,10 @@ def menu_text() -> str:
 
 @renders_no_step
 async def show_menu(message: Message, state: FSMContext, data: dict[str, Any]) -> None:
+    """The menu; or, while no language is known, the question of the language."""
+    if data.get("user_language") is None and telegram_locale(data.get("event_from_user")) is None:
+        await message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
+        return
     await message.answer(menu_text(), reply_markup=menu_keyboard())
 
 
@@ -67,7 +71,7 @@ async def set_language_command(
         return
     await _remember_language(session, i18n, message, code)
     await message.answer(_("Language: English"))
-    await show_current_step(message, state, data)
+    await show_current_step(message, state, {**data, "user_language": code})
 
 
 async def choose_language(
@@ -88,7 +92,7 @@ async def choose_language(
     await _remember_language(session, i18n, query, callback_data.code)
     await query.answer()
     await query.message.edit_text(_("Language: English"))
-    await show_current_step(query.message, state, data)
+    await show_current_step(query.message, state, {**data, "user_language": callback_data.code})
 
 
 async def _remember_language(

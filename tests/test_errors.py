@@ -241,3 +241,14 @@ async def test_failing_button_handler_still_answers_the_press(
     await chat.click(tr(dp, "ℹ️ About this bot", "ru"))
 
     assert any(isinstance(r, AnswerCallbackQuery) for r in bot.session.requests[mark:])
+
+
+async def test_stray_text_before_choosing_a_language_asks_the_language_again(
+    make_chat: ChatFactory,
+) -> None:
+    chat = make_chat(language_code=None)
+    await chat.send("/start")
+
+    replies = await chat.send("привет")
+
+    assert [b.data for b in replies[-1].flat_buttons] == ["lang:kk", "lang:ru"]
