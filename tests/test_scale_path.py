@@ -57,3 +57,17 @@ async def test_the_fire_family_on_postgresql(bot: Bot) -> None:
         await p.press("Next ➡️")
         result = await p.press("✅ Show the result")
         assert p.title("p9.11") in result and "594 600 ₸" in result
+
+
+async def test_redis_url_puts_the_conversations_in_redis(database_url: str) -> None:
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from storage.fsm import SQLStorage
+
+    with_redis = create_dispatcher(Settings(
+        _env_file=None, database_url=database_url, redis_url="redis://127.0.0.1:6379/0"))
+    without = create_dispatcher(Settings(_env_file=None, database_url=database_url))
+    assert isinstance(with_redis.storage, RedisStorage)
+    assert isinstance(without.storage, SQLStorage)
+    for dp in (with_redis, without):
+        await dp.emit_shutdown()
