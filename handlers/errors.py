@@ -13,7 +13,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update
 from aiogram.utils.i18n import gettext as _
 
 from bot.middlewares import Handler
@@ -36,11 +36,21 @@ async def stale_button(query: CallbackQuery, state: FSMContext, **data: Any) -> 
         await show_current_step(query.message, state, data)
 
 
+async def last_resort(event: ErrorEvent) -> bool:
+    """A failure outside any handler (the database down before the conversation starts):
+    logged by type and place like the others, not with aiogram's message and traceback."""
+    where = traceback.extract_tb(event.exception.__traceback__)[-1]
+    log.error("update %s failed before its handler: %s at %s:%s", event.update.update_id,
+              type(event.exception).__name__, where.filename, where.lineno)
+    return True
+
+
 def build_router() -> Router:
     """Included last: it takes whatever no conversation took."""
     router = Router(name="errors")
     router.message.register(unexpected_message)
     router.callback_query.register(stale_button)
+    router.errors.register(last_resort)
     return router
 
 

@@ -54,6 +54,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """
     sa_url = make_url(url)
     kwargs.setdefault("json_serializer", _json_serializer)
+    # Statement parameters carry answers (health, income): never into an error message or log.
+    kwargs.setdefault("hide_parameters", True)
     if sa_url.get_backend_name() == "sqlite":
         path = _sqlite_file(sa_url)
         if path is not None:

@@ -252,3 +252,23 @@ async def test_stray_text_before_choosing_a_language_asks_the_language_again(
     replies = await chat.send("привет")
 
     assert [b.data for b in replies[-1].flat_buttons] == ["lang:kk", "lang:ru"]
+
+
+async def test_a_database_failure_before_the_handler_is_logged_without_the_answers(
+    make_chat: ChatFactory, dp: Dispatcher, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from storage.fsm import SQLStorage
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("SELECT ...", {"data": f"income 90000, IIN {FAKE_IIN}"}, None)
+
+    chat = make_chat(language_code="ru")
+    monkeypatch.setattr(SQLStorage, "get_state", broken)
+    with caplog.at_level(logging.DEBUG):
+        await chat.send("/start")  # must not raise out of the dispatcher
+
+    assert "OperationalError" in caplog.text
+    assert FAKE_IIN not in caplog.text and "90000" not in caplog.text
