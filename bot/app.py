@@ -13,7 +13,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.commands import set_commands
@@ -51,6 +52,16 @@ def create_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     return SQLStorage(create_session_factory(engine))
 
 
+def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
+    """One update at a time per chat, so two quick taps never overwrite each other's answer:
+    across instances through Redis, within one process otherwise."""
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    if isinstance(storage, RedisStorage):
+        return storage.create_isolation()
+    return SimpleEventIsolation()
+
+
 def create_dispatcher(
     settings: Settings,
     *,
@@ -61,8 +72,10 @@ def create_dispatcher(
     """Wire middlewares, routers and shared services; the caller owns the bot."""
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url)
+    storage = storage or create_storage(settings, engine)
     dp = Dispatcher(
-        storage=storage or create_storage(settings, engine),
+        storage=storage,
+        events_isolation=create_isolation(storage),
         settings=settings,
         ruleset=load_ruleset(),
         # The law in force, the MCI and the deadlines depend on the day; tests fix it.

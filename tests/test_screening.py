@@ -345,3 +345,19 @@ async def test_a_real_refusal_still_gets_the_apology(persona_on) -> None:
     replies = await p.chat.click(p.t("Pensioners and the elderly"))
     assert any(p.t("Sorry, something went wrong on our side. Your answers are kept; "
                    "let us go on from here.") in r.text for r in replies)
+
+
+async def test_two_quick_taps_are_both_kept(persona_on, bot) -> None:
+    """A citizen taps two boxes at once (webhook updates arrive together): neither is lost."""
+    import asyncio
+
+    p = persona_on(date(2015, 4, 20), "ru")
+    await p.start_check()
+    screen = p.chat.screen
+    await asyncio.gather(
+        p.chat.click(p.t("Pensioners and the elderly"), screen),
+        p.chat.click(p.t("Family and children"), screen),
+    )
+    state = p.chat.dp.fsm.get_context(bot, chat_id=100, user_id=100)
+    groups = (await state.get_data())["screening"]["answers"]["groups"]
+    assert sorted(groups) == ["elderly", "family"]
