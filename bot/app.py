@@ -15,7 +15,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import set_commands
 from bot.config import Settings
@@ -44,12 +44,14 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-def create_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
+def create_storage(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
         return RedisStorage.from_url(settings.redis_url)
-    return SQLStorage(create_session_factory(engine))
+    return SQLStorage(sessions)
 
 
 def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
@@ -72,7 +74,8 @@ def create_dispatcher(
     """Wire middlewares, routers and shared services; the caller owns the bot."""
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url)
-    storage = storage or create_storage(settings, engine)
+    sessions = create_session_factory(engine)
+    storage = storage or create_storage(settings, sessions)
     dp = Dispatcher(
         storage=storage,
         events_isolation=create_isolation(storage),
@@ -88,7 +91,7 @@ def create_dispatcher(
     i18n = create_i18n(settings.default_locale)
     dp["i18n"] = i18n
     # Order matters: a session, then the user's record, then their language, then polite errors.
-    dp.update.outer_middleware(DbSessionMiddleware(create_session_factory(engine)))
+    dp.update.outer_middleware(DbSessionMiddleware(sessions))
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n))
     dp.update.outer_middleware(ErrorReplyMiddleware())
