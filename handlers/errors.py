@@ -39,10 +39,14 @@ async def stale_button(query: CallbackQuery, state: FSMContext, **data: Any) -> 
 async def last_resort(event: ErrorEvent) -> bool:
     """A failure outside any handler (the database down before the conversation starts):
     logged by type and place like the others, not with aiogram's message and traceback."""
-    where = traceback.extract_tb(event.exception.__traceback__)[-1]
-    log.error("update %s failed before its handler: %s at %s:%s", event.update.update_id,
-              type(event.exception).__name__, where.filename, where.lineno)
+    log_failure(f"update {event.update.update_id} failed before its handler", event.exception)
     return True
+
+
+def log_failure(what: str, exc: BaseException) -> None:
+    # The type and the place, never the message: it may quote what the user typed.
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    log.error("%s: %s at %s:%s", what, type(exc).__name__, where.filename, where.lineno)
 
 
 def build_router() -> Router:
@@ -59,10 +63,7 @@ class ErrorReplyMiddleware(BaseMiddleware):
         try:
             return await handler(event, data)
         except Exception as exc:
-            # The type and the place, never the message: it may quote what the user typed.
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            log.error("update failed: %s at %s:%s", type(exc).__name__, where.filename,
-                      where.lineno)
+            log_failure("update failed", exc)
             await self._apologise(event, data)
             return None
 

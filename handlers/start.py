@@ -132,7 +132,7 @@ async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> 
                          reply_markup=menu_keyboard())
 
 
-async def menu_button(query: CallbackQuery, state: FSMContext) -> None:
+async def back_to_menu(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(None)
     await query.answer()
     if isinstance(query.message, Message):
@@ -148,5 +148,5 @@ def build_router() -> Router:
     router.message.register(help_, Command("help"))
     router.message.register(menu, Command("menu"))
     router.message.register(cancel, Command("cancel"))
-    router.callback_query.register(menu_button, MenuCB.filter(F.item == "menu"))
+    router.callback_query.register(back_to_menu, MenuCB.filter(F.item == "menu"))
     return router

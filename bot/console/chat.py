@@ -113,35 +113,26 @@ class LocalChat:
         button = self.find_button(target, locator)
         if button.data is None:
             raise LookupError(f"button {button.text!r} opens a link, it sends nothing")
-        message = self.session.messages[target.message_id]
-        query = CallbackQuery(
-            id=str(next(self._update_ids)),
-            from_user=self.user,
-            chat_instance="local",
-            message=message,
-            data=button.data,
-        )
-        return await self._feed(Update(update_id=next(self._update_ids), callback_query=query))
+        return await self._press(self.session.messages[target.message_id], button.data)
 
     async def click_data(self, data: str) -> list[Reply]:
         """Press a button by its callback data, under the bot's latest message."""
         sent = [r.message_id for r in self.history if r.message_id is not None]
         if not sent:
             raise LookupError("the bot has sent no message yet")
-        message = self.session.messages[sent[-1]]
-        query = CallbackQuery(
-            id=str(next(self._update_ids)), from_user=self.user, chat_instance="local",
-            message=message, data=data,
-        )
-        return await self._feed(Update(update_id=next(self._update_ids), callback_query=query))
+        return await self._press(self.session.messages[sent[-1]], data)
 
     async def click_stale(self, data: str) -> list[Reply]:
         """Press a button whose message the bot no longer knows (an old message)."""
         message = Message(
             message_id=1, date=dt.datetime.now(dt.UTC), chat=self.chat, text="old"
         )
+        return await self._press(message, data)
+
+    async def _press(self, message: Message, data: str) -> list[Reply]:
         query = CallbackQuery(
-            id="stale", from_user=self.user, chat_instance="local", message=message, data=data
+            id=str(next(self._update_ids)), from_user=self.user, chat_instance="local",
+            message=message, data=data,
         )
         return await self._feed(Update(update_id=next(self._update_ids), callback_query=query))
 

@@ -23,13 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.parsing import InputError, parse_int, parse_number, parse_past_date
 from bot.rules import Calendar, Ruleset
 from handlers.common import renders_steps_of
-from handlers.keyboards import MenuCB, back_to_menu_keyboard, menu_button, menu_keyboard
+from handlers.keyboards import MenuCB, back_to_menu_keyboard, menu_button
 from handlers.screening import texts
 from handlers.screening.answers import MAX_CHILDREN, Answers
 from handlers.screening.keyboards import SCB, button, markup, result_keyboard
 from handlers.screening.result import checklist_text, result_messages
 from handlers.screening.screens import render_step
-from handlers.start import menu_text
+from handlers.start import back_to_menu
 from storage.repositories import ScreeningRepo
 
 KEY = "screening"
@@ -192,10 +192,7 @@ async def on_button(
             del flow.answers.children[index]
             flow.go(f"child.{max(0, index - 1)}")
     elif act == "pick":
-        problem = _pick(flow, arg)
-        if problem:
-            await query.answer(texts.input_error(problem), show_alert=True)
-            return
+        _pick(flow, arg)
         flow.forward()
     elif act == "skip":
         if flow.step == "income":
@@ -212,10 +209,7 @@ async def on_button(
     elif act == "back":
         if not flow.backward():
             await flow.save(state)
-            await state.set_state(None)
-            await query.answer()
-            if isinstance(query.message, Message):
-                await query.message.edit_text(menu_text(), reply_markup=menu_keyboard())
+            await back_to_menu(query, state)  # leaving the first step: the menu, answers kept
             return
     elif act == "edit":
         flow.data["reviewing"] = True
@@ -252,7 +246,7 @@ def _flip(items: list[str], item: str) -> None:
         items.append(item)
 
 
-def _pick(flow: Flow, value: str) -> str | None:
+def _pick(flow: Flow, value: str) -> None:
     a, step = flow.answers, flow.step
     if step == "wheelchair":
         a.wheelchair = value
@@ -265,7 +259,6 @@ def _pick(flow: Flow, value: str) -> str | None:
         a.occurred_on = (flow.today - timedelta(days=delta)).isoformat()
     elif step == "members":
         a.members = int(value)
-    return None
 
 
 def _missing(flow: Flow) -> str | None:

@@ -22,7 +22,7 @@ def render_step(
     number = plan.index(step) + 1 if step in plan else len(plan)
     header = _("Step {k} of {n}").format(k=number, n=len(plan))
     lines = [f"<i>{header}</i> · <b>{texts.step_title(step)}</b>", "", texts.question(step)]
-    rows = _rows(step, answers, ruleset, today, lines)
+    rows = _rows(step, answers, plan, ruleset, today, lines)
     if why_open:
         lines += ["", "❓ " + texts.why(step)]
     rows += navigation(why_open=why_open, can_skip=step in ("income", "age"),
@@ -30,7 +30,9 @@ def render_step(
     return "\n".join(lines), markup(rows)
 
 
-def _rows(step: str, a: Answers, ruleset: Ruleset, today: date, lines: list[str]) -> Rows:
+def _rows(
+    step: str, a: Answers, plan: list[str], ruleset: Ruleset, today: date, lines: list[str]
+) -> Rows:
     kind, _sep, arg = step.partition(".")
     if kind == "groups":
         lines += ["", texts.privacy()]
@@ -79,7 +81,7 @@ def _rows(step: str, a: Answers, ruleset: Ruleset, today: date, lines: list[str]
         return toggles(labels, a.history)
     if kind == "review":
         lines += ["", *review_lines(a, ruleset)]
-        return _review_rows(a, ruleset, today)
+        return _review_rows(plan)
     raise KeyError(step)
 
 
@@ -119,8 +121,7 @@ def review_lines(a: Answers, ruleset: Ruleset) -> list[str]:
     return [html.escape(line, quote=False) for line in out]
 
 
-def _review_rows(a: Answers, ruleset: Ruleset, today: date) -> Rows:
-    plan = a.plan(ruleset, today)
+def _review_rows(plan: list[str]) -> Rows:
     edits = [
         ("groups", _("✏️ What is about me")),
         ("wheelchair", _("✏️ Wheelchair")),
