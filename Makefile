@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PKGS   := bot handlers storage
+# The demo runs on a training clock set to a day decision No. 241 was in force.
+DEMO_CLOCK_START ?= 2015-06-01
 
 .PHONY: setup demo test run migrate locales extract bench lint
 
@@ -30,7 +32,7 @@ migrate: $(STAMP)
 	$(PY) -m bot migrate
 
 demo: setup
-	$(PY) -m bot console
+	CLOCK_START=$${CLOCK_START:-$(DEMO_CLOCK_START)} $(PY) -m bot console
 
 test: setup
 	$(PY) -m pytest -q

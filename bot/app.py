@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, tzinfo
-from functools import partial
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
@@ -17,6 +16,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.clock import Clock
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
@@ -32,8 +32,8 @@ from storage.fsm import SQLStorage
 OFFLINE_TOKEN = "1:offline-console-token"
 
 
-def local_today(zone: tzinfo) -> date:
-    return datetime.now(zone).date()
+def create_clock(settings: Settings) -> Clock:
+    return Clock(ZoneInfo(settings.timezone), start=settings.clock_start)
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -70,19 +70,23 @@ def create_dispatcher(
     engine: AsyncEngine | None = None,
     storage: BaseStorage | None = None,
     today: Callable[[], date] | None = None,
+    clock: Clock | None = None,
 ) -> Dispatcher:
     """Wire middlewares, routers and shared services; the caller owns the bot."""
     own_engine = engine is None
     engine = engine or create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     storage = storage or create_storage(settings, sessions)
+    if clock is None:
+        clock = Clock.fixed(today()) if today is not None else create_clock(settings)
     dp = Dispatcher(
         storage=storage,
         events_isolation=create_isolation(storage),
         settings=settings,
         ruleset=load_ruleset(),
         # The law in force, the MCI and the deadlines depend on the day; tests fix it.
-        today=today or partial(local_today, ZoneInfo(settings.timezone)),
+        clock=clock,
+        today=clock.today,
         calendar=Calendar(
             extra_days_off=frozenset(settings.extra_days_off),
             extra_working_days=frozenset(settings.extra_working_days),

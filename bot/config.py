@@ -35,13 +35,16 @@ class Settings(BaseSettings):
     # Operator overrides of the working-day calendar (comma-separated YYYY-MM-DD).
     extra_days_off: Annotated[list[dt.date], NoDecode] = Field(default_factory=list)
     extra_working_days: Annotated[list[dt.date], NoDecode] = Field(default_factory=list)
+    # Training clock: "today" starts on this day and runs forward (empty in production).
+    clock_start: dt.date | None = None
 
     _csv = field_validator(
         "staff_ids", "extra_days_off", "extra_working_days", mode="before"
     )(_split_csv)
 
     @field_validator(
-        "bot_token", "webhook_secret", "redis_url", "webhook_url", "staff_chat_id", mode="before"
+        "bot_token", "webhook_secret", "redis_url", "webhook_url", "staff_chat_id", "clock_start",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
