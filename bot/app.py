@@ -13,20 +13,20 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
-from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.middlewares import OnceMiddleware, UnitMiddleware, UserMiddleware
 from bot.rules import Calendar, load_ruleset
-from bot.telegram import HarmlessRefusals
+from bot.telegram import HarmlessRefusals, Retries
 from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
-from storage.db import create_engine, create_session_factory
-from storage.fsm import SQLStorage
+from storage.db import create_engine, create_session_factory, pool_capacity
+from storage.fsm import SQLStorage, UnitStorage
+from storage.isolation import ChatIsolation
 
 # Bot API accepts any well-formed token shape; this one is never sent anywhere.
 OFFLINE_TOKEN = "1:offline-console-token"
@@ -38,8 +38,12 @@ def create_clock(settings: Settings) -> Clock:
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram_api_url),
+            timeout=settings.telegram_timeout,
+        )
     token = settings.bot_token.get_secret_value() if settings.bot_token else OFFLINE_TOKEN
+    session.middleware(Retries(max_wait=settings.telegram_retry_seconds))
     session.middleware(HarmlessRefusals())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -49,9 +53,21 @@ def create_storage(
 ) -> BaseStorage:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        return RedisStorage.from_url(settings.redis_url)
+        # Enough connections for every update in flight; when all are busy, wait (redis-py's
+        # default pool fails instead).
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=redis_connections(settings), timeout=30
+        )
+        return RedisStorage(Redis(connection_pool=pool))
     return SQLStorage(sessions)
+
+
+def redis_connections(settings: Settings) -> int:
+    # One per update in flight (an update asks Redis one thing at a time), and a few for
+    # background work.
+    return settings.db_pool_size + 4
 
 
 def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
@@ -61,7 +77,7 @@ def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
 
     if isinstance(storage, RedisStorage):
         return storage.create_isolation()
-    return SimpleEventIsolation()
+    return ChatIsolation()
 
 
 def create_dispatcher(
@@ -74,14 +90,17 @@ def create_dispatcher(
 ) -> Dispatcher:
     """Wire middlewares, routers and shared services; the caller owns the bot."""
     own_engine = engine is None
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
     sessions = create_session_factory(engine)
     storage = storage or create_storage(settings, sessions)
     if clock is None:
         clock = Clock.fixed(today()) if today is not None else create_clock(settings)
     dp = Dispatcher(
-        storage=storage,
+        # Read once and written once per update, in the update's transaction.
+        storage=UnitStorage(storage),
         events_isolation=create_isolation(storage),
+        # Registered below, after the unit of work it reads the state in.
+        disable_fsm=True,
         settings=settings,
         ruleset=load_ruleset(),
         # The law in force, the MCI and the deadlines depend on the day; tests fix it.
@@ -94,8 +113,12 @@ def create_dispatcher(
     )
     i18n = create_i18n(settings.default_locale)
     dp["i18n"] = i18n
-    # Order matters: a session, then the user's record, then their language, then polite errors.
-    dp.update.outer_middleware(DbSessionMiddleware(sessions))
+    # Order matters (bot.middlewares): the update's unit of work, the chat's lock and state,
+    # handled once, the user's record, their language, polite errors.
+    in_flight = min(settings.db_pool_size, pool_capacity(engine) or settings.db_pool_size)
+    dp.update.outer_middleware(UnitMiddleware(sessions, limit=in_flight))
+    dp.update.outer_middleware(dp.fsm)
+    dp.update.outer_middleware(OnceMiddleware())
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n))
     dp.update.outer_middleware(ErrorReplyMiddleware())

@@ -92,3 +92,14 @@ class Screening(Base):
     )
     answers: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HandledUpdate(Base):
+    """A Telegram update already handled, recorded in the transaction of the change it made:
+    an update delivered again (after a restart) is skipped. Kept a few days, then purged."""
+
+    __tablename__ = "handled_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

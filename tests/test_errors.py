@@ -266,7 +266,7 @@ async def test_a_database_failure_before_the_handler_is_logged_without_the_answe
         raise OperationalError("SELECT ...", {"data": f"income 90000, IIN {FAKE_IIN}"}, None)
 
     chat = make_chat(language_code="ru")
-    monkeypatch.setattr(SQLStorage, "get_state", broken)
+    monkeypatch.setattr(SQLStorage, "get_record", broken)
     with caplog.at_level(logging.DEBUG):
         await chat.send("/start")  # must not raise out of the dispatcher
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,10 @@ from aiogram.types import (
 )
 
 from bot.console.session import LocalSession
+
+# Telegram numbers a bot's updates uniquely, and the bot skips an id it has handled: the ids
+# here are unique across chats and runs (microseconds at the start of this process onward).
+_update_ids = itertools.count(time.time_ns() // 1000)
 
 
 @dataclass
@@ -81,7 +86,7 @@ class LocalChat:
             id=user_id, is_bot=False, first_name=first_name, language_code=language_code
         )
         self.chat = Chat(id=user_id, type="private", first_name=first_name)
-        self._update_ids = itertools.count(1)
+        self._update_ids = _update_ids
         self._message_ids = itertools.count(1)
         self.history: list[Reply] = []
         self.screen: Reply | None = None  # the latest message that carries inline buttons

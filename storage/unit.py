@@ -1,0 +1,69 @@
+"""One unit of work per update: one session, one transaction, the writes at its end.
+
+The handlers, the FSM storage and the handled-update record of one update share one session
+(:func:`current` finds it). Writes asked for during the update are kept in order and run
+together just before the commit, after the handler has spoken to Telegram: on SQLite (one
+writer) the write lock is held for the few statements of the end, never for as long as a slow
+Bot API call takes, and an update cut short writes nothing at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+Write = Callable[[], Awaitable[None]]
+# session.info keys: the pending writes of the session's update, and what they change that
+# a per-process cache must learn (user id -> language, None when the user is erased).
+PENDING_WRITES = "pending_writes"
+USERS_CHANGED = "users_changed"
+
+
+@dataclass
+class Unit:
+    session: AsyncSession
+    writes: list[Write] = field(default_factory=list)
+    # Per-update cache of the FSM storage: storage key -> record (see storage.fsm).
+    fsm: dict[Any, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.session.info[PENDING_WRITES] = self.writes
+
+    async def write(self) -> None:
+        """Run the pending writes in the order they were asked for (the caller commits)."""
+        while self.writes:
+            await self.writes.pop(0)()
+
+
+_current: ContextVar[Unit | None] = ContextVar("sozak_update_unit", default=None)
+
+
+def current() -> Unit | None:
+    """The unit of the update being handled in this task, if any."""
+    return _current.get()
+
+
+def enter(unit: Unit) -> object:
+    return _current.set(unit)
+
+
+def leave(token: object) -> None:
+    _current.reset(token)  # type: ignore[arg-type]
+
+
+async def write_later(session: AsyncSession, write: Write) -> None:
+    """Run ``write`` at the end of the session's update, or now outside an update."""
+    pending: list[Write] | None = session.info.get(PENDING_WRITES)
+    if pending is None:
+        await write()
+    else:
+        pending.append(write)
+
+
+def note_user(session: AsyncSession, user_id: int, language: str | None) -> None:
+    """Tell the per-process user cache (bot.middlewares) what this session changed."""
+    session.info.setdefault(USERS_CHANGED, {})[user_id] = language
