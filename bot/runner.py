@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
+from bot.polling import run_polling
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,7 @@ async def run(settings: Settings) -> None:
             await _serve_webhook(settings, bot, dp)
         else:
             await bot.delete_webhook()
-            # Sequential handling: the next getUpdates (which confirms the previous batch)
-            # waits until the batch is handled, so a restart never drops an update in flight.
-            await dp.start_polling(bot, handle_as_tasks=False)
+            await run_polling(dp, bot, drain=settings.shutdown_timeout)
     finally:
         await bot.session.close()
 
@@ -58,7 +57,11 @@ def create_webhook_app(settings: Settings, bot: Bot, dp: Dispatcher) -> web.Appl
 
 
 async def _serve_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
-    runner = web.AppRunner(create_webhook_app(settings, bot, dp))
+    # On SIGTERM the server stops taking requests and gives those in hand this long to finish
+    # (Telegram resends one that gets no answer).
+    runner = web.AppRunner(
+        create_webhook_app(settings, bot, dp), shutdown_timeout=settings.shutdown_timeout
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()

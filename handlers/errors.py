@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.middlewares import Handler
 from handlers.common import show_current_step
+from storage import unit as units
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ class ErrorReplyMiddleware(BaseMiddleware):
             return await handler(event, data)
         except Exception as exc:
             log_failure("update failed", exc)
+            # A failed update changes nothing: its writes are dropped (storage.unit); the
+            # apology and the record that it was handled are what is left of it.
+            await units.discard()
             await self._apologise(event, data)
             return None
 

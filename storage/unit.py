@@ -10,7 +10,7 @@ Bot API call takes, and an update cut short writes nothing at all.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,17 @@ class Unit:
             await self.writes.pop(0)()
 
 
+async def discard() -> None:
+    """Drop what the current update asked to write and roll its transaction back."""
+    unit = current()
+    if unit is None:
+        return
+    unit.writes.clear()
+    unit.fsm.clear()
+    unit.session.info.pop(USERS_CHANGED, None)
+    await unit.session.rollback()
+
+
 _current: ContextVar[Unit | None] = ContextVar("sozak_update_unit", default=None)
 
 
@@ -47,12 +58,12 @@ def current() -> Unit | None:
     return _current.get()
 
 
-def enter(unit: Unit) -> object:
+def enter(unit: Unit) -> Token[Unit | None]:
     return _current.set(unit)
 
 
-def leave(token: object) -> None:
-    _current.reset(token)  # type: ignore[arg-type]
+def leave(token: Token[Unit | None]) -> None:
+    _current.reset(token)
 
 
 async def write_later(session: AsyncSession, write: Write) -> None:
