@@ -41,7 +41,7 @@ class ChatIsolation(BaseEventIsolation):
                 yield
         finally:
             entry.users -= 1
-            if entry.users == 0:
+            if entry.users == 0 and self._entries.get(key) is entry:
                 del self._entries[key]
 
     async def close(self) -> None:

@@ -90,6 +90,7 @@ class LocalChat:
         self._message_ids = itertools.count(1)
         self.history: list[Reply] = []
         self.screen: Reply | None = None  # the latest message that carries inline buttons
+        self.last_update: Update | None = None
 
     # -- actions -------------------------------------------------------------------------
     async def send(self, text: str) -> list[Reply]:
@@ -166,6 +167,7 @@ class LocalChat:
 
     async def _feed(self, update: Update) -> list[Reply]:
         mark = len(self.session.requests)
+        self.last_update = update
         await self.dp.feed_update(self.bot, update)
         calls = zip(self.session.requests[mark:], self.session.results[mark:], strict=False)
         replies = [r for r in (self._as_reply(m, res) for m, res in calls) if r]
