@@ -8,7 +8,7 @@ import signal
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
@@ -45,7 +45,18 @@ def create_webhook_app(settings: Settings, bot: Bot, dp: Dispatcher) -> web.Appl
     SimpleRequestHandler(
         dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
     ).register(app, path=path)
-    setup_application(app, dp, bot=bot)
+    workflow = {"app": app, "dispatcher": dp, "bot": bot, **dp.workflow_data}
+
+    async def startup(_: web.Application) -> None:
+        await dp.emit_startup(**workflow)
+
+    async def shutdown(_: web.Application) -> None:
+        await dp.emit_shutdown(**workflow)
+
+    app.on_startup.append(startup)
+    # On cleanup, not on shutdown (aiogram's setup_application): aiohttp runs the shutdown
+    # hooks before the requests in hand are finished, and those still need the database.
+    app.on_cleanup.append(shutdown)
 
     async def set_webhook(_: web.Application) -> None:
         await bot.set_webhook(
