@@ -41,6 +41,8 @@ class UnitMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self._slots, self.session_factory() as session:
             unit = units.Unit(session)
+            if isinstance(event, Update):
+                unit.update = (data["bot"].id, event.update_id)
             token = units.enter(unit)
             data["session"] = session
             try:
@@ -61,7 +63,10 @@ class OnceMiddleware(BaseMiddleware):
             return await handler(event, data)
         bot: Bot = data["bot"]
         handled = HandledUpdateRepo(unit.session)
-        if await handled.seen(bot.id, event.update_id):
+        seen = unit.seen  # found with the state, when the state is read from the database
+        if seen is None:
+            seen = await handled.seen(bot.id, event.update_id)
+        if seen:
             return UNHANDLED
         result = await handler(event, data)
         await unit.write()

@@ -63,6 +63,9 @@ def create_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> A
     kwargs.setdefault("json_serializer", _json_serializer)
     # Statement parameters carry answers (health, income): never into an error message or log.
     kwargs.setdefault("hide_parameters", True)
+    # Sessions end their transactions themselves (commit, or rollback on close): the pool's
+    # own rollback on return would be one more round trip per update, for nothing.
+    kwargs.setdefault("pool_reset_on_return", None)
     if sa_url.get_backend_name() == "sqlite":
         path = _sqlite_file(sa_url)
         if path is not None:

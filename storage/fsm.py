@@ -18,12 +18,13 @@ from typing import Any
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import Text, cast, delete, select, update
+from aiogram.fsm.storage.redis import RedisStorage
+from sqlalchemy import Text, cast, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import unit as units
 from storage._upsert import dialect_insert
-from storage.models import FSMState, utcnow
+from storage.models import FSMState, HandledUpdate, utcnow
 
 KEY_SEPARATOR = ":"
 MAX_KEY_LENGTH = 255
@@ -105,6 +106,28 @@ class SQLStorage(BaseStorage):
                 )
             ).one_or_none()
         return (None, {}) if row is None else (row.state, dict(row.data))
+
+    async def get_record_and_seen(
+        self, key: StorageKey, update: tuple[int, int]
+    ) -> tuple[str | None, dict[str, Any], bool]:
+        """The state, the data, and whether ``update`` (bot id, update id) was handled
+        already: one statement where it would be two."""
+        db_key = build_key(key)
+        async with self._transaction() as session:
+            row = (
+                await session.execute(
+                    select(
+                        exists().where(
+                            HandledUpdate.bot_id == update[0],
+                            HandledUpdate.update_id == update[1],
+                        ),
+                        select(FSMState.state).where(FSMState.key == db_key).scalar_subquery(),
+                        select(FSMState.data).where(FSMState.key == db_key).scalar_subquery(),
+                    )
+                )
+            ).one()
+        seen, state, data = row
+        return state, ({} if data is None else dict(data)), bool(seen)
 
     async def set_record(
         self, key: StorageKey, state: StateType, data: Mapping[str, Any]
@@ -265,8 +288,12 @@ class UnitStorage(BaseStorage):
             return None
         record: _Record | None = unit.fsm.get(key)
         if record is None:
-            if isinstance(self.inner, SQLStorage):
+            if isinstance(self.inner, SQLStorage) and unit.update and unit.seen is None:
+                state, data, unit.seen = await self.inner.get_record_and_seen(key, unit.update)
+            elif isinstance(self.inner, SQLStorage):
                 state, data = await self.inner.get_record(key)
+            elif isinstance(self.inner, RedisStorage):
+                state, data = await _redis_read(self.inner, key)
             else:
                 state, data = await self.inner.get_state(key), await self.inner.get_data(key)
             record = unit.fsm[key] = _Record(state, data)
@@ -282,6 +309,8 @@ class UnitStorage(BaseStorage):
             record.dirty = False
             if isinstance(self.inner, SQLStorage):
                 await self.inner.set_record(key, record.state, record.data)
+            elif isinstance(self.inner, RedisStorage):
+                await _redis_write(self.inner, key, record.state, record.data)
             else:
                 await self.inner.set_state(key, record.state)
                 await self.inner.set_data(key, record.data)
@@ -322,3 +351,31 @@ class UnitStorage(BaseStorage):
         record.data = _checked_data(key, {**record.data, **data})
         self._changed(key, record)
         return dict(json.loads(json.dumps(record.data)))
+
+
+# aiogram's RedisStorage asks Redis once per call: state and data are two keys, so a read is
+# two round trips and a write two more. The same keys and encoding in one round trip each.
+
+
+async def _redis_read(storage: RedisStorage, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+    build = storage.key_builder.build
+    state, data = await storage.redis.mget(build(key, "state"), build(key, "data"))
+    if isinstance(state, bytes):
+        state = state.decode()
+    return state, (storage.json_loads(data) if data else {})
+
+
+async def _redis_write(
+    storage: RedisStorage, key: StorageKey, state: str | None, data: dict[str, Any]
+) -> None:
+    build = storage.key_builder.build
+    async with storage.redis.pipeline(transaction=True) as pipe:
+        if state is None:
+            pipe.delete(build(key, "state"))
+        else:
+            pipe.set(build(key, "state"), state, ex=storage.state_ttl)
+        if not data:
+            pipe.delete(build(key, "data"))
+        else:
+            pipe.set(build(key, "data"), storage.json_dumps(data), ex=storage.data_ttl)
+        await pipe.execute()

@@ -29,6 +29,10 @@ class Unit:
     writes: list[Write] = field(default_factory=list)
     # Per-update cache of the FSM storage: storage key -> record (see storage.fsm).
     fsm: dict[Any, Any] = field(default_factory=dict)
+    # (bot id, update id) of the update, and whether it was handled already when the FSM
+    # storage found that out in the same read as the state (None: not asked yet).
+    update: tuple[int, int] | None = None
+    seen: bool | None = None
 
     def __post_init__(self) -> None:
         self.session.info[PENDING_WRITES] = self.writes

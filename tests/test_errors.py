@@ -267,6 +267,7 @@ async def test_a_database_failure_before_the_handler_is_logged_without_the_answe
 
     chat = make_chat(language_code="ru")
     monkeypatch.setattr(SQLStorage, "get_record", broken)
+    monkeypatch.setattr(SQLStorage, "get_record_and_seen", broken)
     with caplog.at_level(logging.DEBUG):
         await chat.send("/start")  # must not raise out of the dispatcher
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 
 from tests.e2e.bot_api_stub import JSON, BotAPIStub, Call
-from tests.e2e.test_e2e_http import (  # noqa: F401  (fixtures)
+from tests.e2e.test_e2e_http import (
     SECRET,
     BotProcess,
     StartBot,
@@ -26,9 +26,7 @@ from tests.e2e.test_e2e_http import (  # noqa: F401  (fixtures)
     buttons,
     catalog,
     migrate,
-    start_bot,
     start_webhook_bot,
-    stub,
     to_chat,
     wait_until_serving,
 )
