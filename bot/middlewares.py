@@ -56,6 +56,10 @@ class OnceMiddleware(BaseMiddleware):
 
     def __init__(self) -> None:
         self._next_purge = 0.0
+        # SQLite has one writer: the updates of this process take turns here for their few
+        # writes, rather than each holding a connection in SQLite's busy wait (which gives up
+        # with "database is locked" after its time-out when many wait).
+        self._sqlite_writer = asyncio.Lock()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         unit = units.current()
@@ -69,13 +73,23 @@ class OnceMiddleware(BaseMiddleware):
         if seen:
             return UNHANDLED
         result = await handler(event, data)
+        bind = unit.session.bind
+        if bind is not None and bind.dialect.name == "sqlite":
+            async with self._sqlite_writer:
+                await self._commit(unit, handled, bot.id, event.update_id)
+        else:
+            await self._commit(unit, handled, bot.id, event.update_id)
+        return result
+
+    async def _commit(
+        self, unit: units.Unit, handled: HandledUpdateRepo, bot_id: int, update_id: int
+    ) -> None:
         await unit.write()
-        await handled.record(bot.id, event.update_id)
+        await handled.record(bot_id, update_id)
         if time.monotonic() >= self._next_purge:
             self._next_purge = time.monotonic() + PURGE_EVERY
             await handled.purge(utcnow() - KEEP_HANDLED)
         await unit.session.commit()
-        return result
 
 
 class UserMiddleware(BaseMiddleware):
