@@ -94,11 +94,12 @@ def create_dispatcher(
     )
     i18n = create_i18n(settings.default_locale)
     dp["i18n"] = i18n
-    # Order matters: a session, then the user's record, then their language, then polite errors.
+    # Order matters: polite errors around everything (a failure to open the session or read
+    # the user's record gets the apology too), a session, the user's record, their language.
+    dp.update.outer_middleware(ErrorReplyMiddleware(i18n))
     dp.update.outer_middleware(DbSessionMiddleware(sessions))
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n))
-    dp.update.outer_middleware(ErrorReplyMiddleware())
     dp.include_routers(*routers())
 
     async def close_resources() -> None:
