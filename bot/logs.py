@@ -8,8 +8,11 @@ record ends up whichever logger it came from.
 from __future__ import annotations
 
 import logging
+import traceback
 
 from bot.config import Settings
+
+log = logging.getLogger("bot")
 
 MASK = "***"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -55,3 +58,10 @@ def setup_logging(settings: Settings, level: int = logging.INFO) -> SecretMask:
     for handler in logging.getLogger().handlers:
         handler.addFilter(mask)
     return mask
+
+
+def log_failure(what: str, exc: BaseException, logger: logging.Logger | None = None) -> None:
+    """An error logged by its type and the place it was raised, never its message: that may
+    quote what a citizen typed (an IIN, an income)."""
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    (logger or log).error("%s: %s at %s:%s", what, type(exc).__name__, where.filename, where.lineno)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import traceback
 from typing import Any
 
 from aiogram import BaseMiddleware, Router
@@ -22,6 +21,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import locale_for
+from bot.logs import log_failure
 from bot.middlewares import Handler
 from handlers.common import show_current_step
 
@@ -48,12 +48,6 @@ async def last_resort(event: ErrorEvent, i18n: I18n, **data: Any) -> bool:
     log_failure(f"update {event.update.update_id} failed before its handler", event.exception)
     await apologise(i18n, event.update, data)
     return True
-
-
-def log_failure(what: str, exc: BaseException) -> None:
-    # The type and the place, never the message: it may quote what the user typed.
-    where = traceback.extract_tb(exc.__traceback__)[-1]
-    log.error("%s: %s at %s:%s", what, type(exc).__name__, where.filename, where.lineno)
 
 
 def build_router() -> Router:
