@@ -104,6 +104,11 @@ def test_the_dotenv_file_is_read(tmp_path: Path) -> None:
         ("DATA_DAYS", "0"),
         ("DATA_DAYS", "month"),
         ("CLOCK_START", "2015-02-30"),
+        # Values that are (or contain) a token or a password: never quoted back.
+        ("BOT_TOKEN", "123456:AAH secret token"),
+        ("TELEGRAM_API_URL", "notaurl/bot123456:AAH-secret"),
+        ("DATABASE_URL", "mysql://sozak:AAH-secret@127.0.0.1/sozak"),
+        ("WEBHOOK_SECRET", "AAH secret"),
     ],
 )
 def test_a_malformed_setting_is_named_in_one_line(
@@ -118,6 +123,7 @@ def test_a_malformed_setting_is_named_in_one_line(
     assert "\n" not in message
     assert message.startswith(f"{name}: ")
     assert raised.value.__cause__ is None  # no pydantic wall of text chained to it
+    assert "secret" not in message
 
 
 @pytest.mark.parametrize(
@@ -142,27 +148,6 @@ def test_well_formed_settings_are_accepted(
     monkeypatch.setenv(name, value)
 
     load_settings()
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("BOT_TOKEN", "123456:AAH secret token"),
-        ("TELEGRAM_API_URL", "notaurl/bot123456:AAH-secret"),
-        ("DATABASE_URL", "mysql://sozak:AAH-secret@127.0.0.1/sozak"),
-        ("WEBHOOK_SECRET", "AAH secret"),
-    ],
-)
-def test_a_malformed_setting_is_not_quoted(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str
-) -> None:
-    """It may be (or contain) the token or a password."""
-    monkeypatch.setenv(name, value)
-
-    with pytest.raises(SettingsError) as raised:
-        load_settings()
-
-    assert "secret" not in str(raised.value)
 
 
 def test_webhook_mode_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:

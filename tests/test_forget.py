@@ -3,6 +3,7 @@ erased cannot be read back from the database files."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from handlers.keyboards import CHOOSE_LANGUAGE
 from storage.db import create_session_factory
 from storage.models import User
 from storage.repositories import ScreeningRepo
-from tests.test_screening import Persona
+from tests.test_screening import Persona, family_of_four_after_fire
 
 DAY = date(2015, 4, 20)
 USER = 100
@@ -43,18 +44,8 @@ def persona(dp: Dispatcher, bot: Bot, lang: str, user_id: int = USER) -> Persona
     return Persona(LocalChat(dp, bot, user_id=user_id, language_code=lang), dp["i18n"], lang)
 
 
-async def family_after_fire(p: Persona) -> None:
-    await p.start_check()
-    await p.press("Hardship: fire, natural disaster, illness")
-    await p.press("Next ➡️")
-    await p.press("Fire")
-    await p.type("10.04.2015")
-    await p.press("4")
-    await p.type(INCOME)
-
-
 async def a_finished_check_and_one_in_progress(p: Persona) -> None:
-    await family_after_fire(p)
+    await family_of_four_after_fire(p, "10.04.2015", income=INCOME)
     await p.press("Next ➡️")
     await p.press("✅ Show the result")
     # A second check, left unfinished.
@@ -129,27 +120,24 @@ def in_database_files(database_url: str, text: str) -> bool:
     return any(text.encode() in file.read_bytes() for file in files if file.exists())
 
 
+async def forget(p: Persona) -> None:
+    await p.type("/forget")
+    await p.press("🗑 Yes, erase everything")
+
+
+async def cancel(p: Persona) -> None:
+    await p.type("/cancel")
+
+
+@pytest.mark.parametrize("erase", [forget, cancel])
 async def test_what_was_erased_is_not_in_the_database_files(
-    dp: Dispatcher, bot: Bot, database_url: str
+    dp: Dispatcher, bot: Bot, database_url: str, erase: Callable[[Persona], Awaitable[None]]
 ) -> None:
     p = persona(dp, bot, "ru")
     await a_finished_check_and_one_in_progress(p)
     assert in_database_files(database_url, INCOME), "the test would prove nothing"
 
-    await p.type("/forget")
-    await p.press("🗑 Yes, erase everything")
-
-    assert not in_database_files(database_url, INCOME)
-
-
-async def test_cancel_leaves_no_answer_in_the_database_files(
-    dp: Dispatcher, bot: Bot, database_url: str
-) -> None:
-    p = persona(dp, bot, "kk")
-    await family_after_fire(p)
-    assert in_database_files(database_url, INCOME), "the test would prove nothing"
-
-    await p.type("/cancel")
+    await erase(p)
 
     assert not in_database_files(database_url, INCOME)
 
