@@ -33,6 +33,7 @@ DECISION_DAYS = 8
 DECISION_DAYS_EXTENDED = 20
 NOTICE_DAYS = 3
 
+_Date = date  # GrantedBenefit has a field named `date`, which hides the type in its body
 _ONE = Decimal(1)
 _CENT = Decimal("0.01")
 
@@ -83,7 +84,7 @@ class GrantedBenefit:
     amount_kzt: int
     date: str | None
     because: tuple[str, ...]
-    pay_on: date | None = None
+    pay_on: _Date | None = None
     persons: int = 1
     equated: tuple[str, ...] = ()
 
