@@ -322,9 +322,8 @@ class _Reader:
         if "regional" not in obj:
             return None
         values, starts = self.values(obj["regional"], f"{where}.regional")
-        reading = obj.get("regional_reading")
         return DatedSeries(self.text(obj, "name", where), self.str_(obj, "unit", where),
-                           values, reading if isinstance(reading, str) else None, starts)
+                           values, None, starts)
 
     def values(self, raw: Any, where: str) -> tuple[tuple[DatedValue, ...], tuple[date, ...]]:
         if not isinstance(raw, list) or not raw:
