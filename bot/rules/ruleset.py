@@ -541,20 +541,20 @@ def parse_ruleset(data: dict[str, Any], source: str = "<ruleset>") -> Ruleset:
     )
 
 
-def _load(path: Path) -> Ruleset:
+def read_toml(path: Path, error: type[ValueError]) -> dict[str, Any]:
+    """A data file's TOML; ``error`` (naming the file) when it cannot be read or parsed."""
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except OSError as exc:
-        raise RulesetError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise RulesetError(f"{path}: not valid TOML: {exc}") from None
-    return parse_ruleset(data, str(path))
+        raise error(f"{path}: not valid TOML: {exc}") from None
 
 
 @lru_cache(maxsize=8)
 def _load_cached(path: Path) -> Ruleset:
-    return _load(path)
+    return parse_ruleset(read_toml(path, RulesetError), str(path))
 
 
 def load_ruleset(path: str | Path | None = None) -> Ruleset:
