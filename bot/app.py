@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
@@ -15,6 +16,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.background import Background
 from bot.clock import Clock
 from bot.commands import set_commands
 from bot.config import Settings
@@ -27,6 +29,7 @@ from handlers.errors import ErrorReplyMiddleware
 from storage.db import create_engine, create_session_factory, pool_capacity
 from storage.fsm import SQLStorage, UnitStorage
 from storage.isolation import ChatIsolation
+from storage.retention import PURGE_EVERY_SECONDS, purge, purge_handled_updates
 
 # Bot API accepts any well-formed token shape; this one is never sent anywhere.
 OFFLINE_TOKEN = "1:offline-console-token"
@@ -52,6 +55,7 @@ def create_storage(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> BaseStorage:
     if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisStorage
         from redis.asyncio import BlockingConnectionPool, Redis
 
@@ -60,7 +64,14 @@ def create_storage(
         pool = BlockingConnectionPool.from_url(
             settings.redis_url, max_connections=redis_connections(settings), timeout=30
         )
-        return RedisStorage(Redis(connection_pool=pool))
+        kept = timedelta(days=settings.data_days)  # idle conversations expire, as in SQL
+        return RedisStorage(
+            Redis(connection_pool=pool),
+            # Conversations of another destiny or business connection never share a key.
+            key_builder=DefaultKeyBuilder(with_destiny=True, with_business_connection_id=True),
+            state_ttl=kept,
+            data_ttl=kept,
+        )
     return SQLStorage(sessions)
 
 
@@ -113,15 +124,17 @@ def create_dispatcher(
     )
     i18n = create_i18n(settings.default_locale)
     dp["i18n"] = i18n
-    # Order matters (bot.middlewares): the update's unit of work, the chat's lock and state,
-    # handled once, the user's record, their language, polite errors.
+    # Order matters (bot.middlewares): polite errors around everything (a failure to open
+    # the session or read the state gets the apology too; a failed update's writes are rolled
+    # back), the update's unit of work, the chat's lock and state, handled once, the user's
+    # record, their language.
     in_flight = min(settings.db_pool_size, pool_capacity(engine) or settings.db_pool_size)
+    dp.update.outer_middleware(ErrorReplyMiddleware(i18n))
     dp.update.outer_middleware(UnitMiddleware(sessions, limit=in_flight))
     dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(OnceMiddleware())
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n))
-    dp.update.outer_middleware(ErrorReplyMiddleware())
     dp.include_routers(*routers())
 
     async def close_resources() -> None:
@@ -129,6 +142,18 @@ def create_dispatcher(
         if own_engine:
             await engine.dispose()
 
+    # Periodic jobs (`dp["background"].every(...)`) stop before the resources they use close.
+    background = dp["background"] = Background()
+    background.attach(dp)
+    background.every(
+        PURGE_EVERY_SECONDS,
+        partial(purge, sessions, older_than=timedelta(days=settings.data_days)),
+        name="purge of idle conversations",
+    )
+    background.every(
+        PURGE_EVERY_SECONDS, partial(purge_handled_updates, sessions),
+        name="purge of handled update ids",
+    )
     dp.startup.register(set_commands)
     dp.shutdown.register(close_resources)
     return dp

@@ -9,10 +9,9 @@ with the record of its id, inside the chat's lock → UserMiddleware → languag
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -22,15 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from storage import unit as units
-from storage.models import utcnow
 from storage.repositories import HandledUpdateRepo, UserRepo
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-# Telegram keeps an unconfirmed update for a day: an id older than this cannot come again.
-KEEP_HANDLED = timedelta(days=2)
-PURGE_EVERY = 3600.0  # seconds
-
 
 class UnitMiddleware(BaseMiddleware):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], limit: int) -> None:
@@ -55,7 +48,6 @@ class OnceMiddleware(BaseMiddleware):
     """Each update once: its id is recorded in the transaction of the change it made."""
 
     def __init__(self) -> None:
-        self._next_purge = 0.0
         # SQLite has one writer: the updates of this process take turns here for their few
         # writes, rather than each holding a connection in SQLite's busy wait (which gives up
         # with "database is locked" after its time-out when many wait).
@@ -86,10 +78,9 @@ class OnceMiddleware(BaseMiddleware):
     ) -> None:
         await unit.write()
         await handled.record(bot_id, update_id)
-        if time.monotonic() >= self._next_purge:
-            self._next_purge = time.monotonic() + PURGE_EVERY
-            await handled.purge(utcnow() - KEEP_HANDLED)
         await unit.session.commit()
+        for then in unit.after_commit:
+            await then()
 
 
 class UserMiddleware(BaseMiddleware):

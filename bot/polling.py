@@ -22,7 +22,7 @@ from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 
-from handlers.errors import log_failure
+from bot.logs import log_failure
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import errors, menu, start
+from handlers import errors, forget, menu, start
 from handlers.screening import router as screening
 
 
@@ -12,6 +12,7 @@ def routers() -> list[Router]:
     # Built anew per dispatcher: an aiogram router can belong to one parent only.
     return [
         start.build_router(),
+        forget.build_router(),
         menu.build_router(),
         screening.build_router(),
         errors.build_router(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiogram import F, Router
@@ -16,6 +17,8 @@ from bot.i18n import LOCALES, telegram_locale
 from handlers.common import renders_no_step, show_current_step
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
 from storage.repositories import ScreeningRepo, UserRepo
+from storage.retention import erase_traces
+from storage.unit import commit_then
 
 
 def menu_text() -> str:
@@ -100,7 +103,6 @@ async def _remember_language(
 ) -> None:
     if event.from_user is not None:
         await UserRepo(session).set_language(event.from_user.id, code)
-        await session.commit()  # before the FSM storage writes (SQLite: one writer)
     i18n.current_locale = code
 
 
@@ -110,6 +112,7 @@ async def help_(message: Message, state: FSMContext, **data: Any) -> None:
             "You can press the buttons or type a number where one is asked.\n"
             "/menu — main menu (your answers are kept)\n"
             "/cancel — stop and forget the answers of this check\n"
+            "/forget — erase everything the bot keeps about you\n"
             "/language — Қазақша / Русский\n"
             "/help — this help"
         )
@@ -127,7 +130,8 @@ async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> 
     await state.clear()
     if message.from_user is not None:  # "nothing is kept" includes the last saved check
         await ScreeningRepo(session).forget(message.from_user.id)
-        await session.commit()
+        # ... and not left in the SQLite write-ahead log, once the update commits.
+        await commit_then(session, partial(erase_traces, session))
     await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + menu_text(),
                          reply_markup=menu_keyboard())
 

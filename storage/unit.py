@@ -20,6 +20,7 @@ Write = Callable[[], Awaitable[None]]
 # session.info keys: the pending writes of the session's update, and what they change that
 # a per-process cache must learn (user id -> language, None when the user is erased).
 PENDING_WRITES = "pending_writes"
+AFTER_COMMIT = "after_commit"
 USERS_CHANGED = "users_changed"
 
 
@@ -27,6 +28,7 @@ USERS_CHANGED = "users_changed"
 class Unit:
     session: AsyncSession
     writes: list[Write] = field(default_factory=list)
+    after_commit: list[Write] = field(default_factory=list)
     # Per-update cache of the FSM storage: storage key -> record (see storage.fsm).
     fsm: dict[Any, Any] = field(default_factory=dict)
     # (bot id, update id) of the update, and whether it was handled already when the FSM
@@ -36,22 +38,12 @@ class Unit:
 
     def __post_init__(self) -> None:
         self.session.info[PENDING_WRITES] = self.writes
+        self.session.info[AFTER_COMMIT] = self.after_commit
 
     async def write(self) -> None:
         """Run the pending writes in the order they were asked for (the caller commits)."""
         while self.writes:
             await self.writes.pop(0)()
-
-
-async def discard() -> None:
-    """Drop what the current update asked to write and roll its transaction back."""
-    unit = current()
-    if unit is None:
-        return
-    unit.writes.clear()
-    unit.fsm.clear()
-    unit.session.info.pop(USERS_CHANGED, None)
-    await unit.session.rollback()
 
 
 _current: ContextVar[Unit | None] = ContextVar("sozak_update_unit", default=None)
@@ -77,6 +69,18 @@ async def write_later(session: AsyncSession, write: Write) -> None:
         await write()
     else:
         pending.append(write)
+
+
+async def commit_then(session: AsyncSession, then: Write | None = None) -> None:
+    """Commit the session's work, then run ``then`` (e.g. erase what was deleted from the
+    SQLite files). Within an update both happen at its end, with everything else."""
+    after: list[Write] | None = session.info.get(AFTER_COMMIT)
+    if after is None:
+        await session.commit()
+        if then is not None:
+            await then()
+    elif then is not None:
+        after.append(then)
 
 
 def note_user(session: AsyncSession, user_id: int, language: str | None) -> None:

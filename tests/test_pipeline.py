@@ -27,6 +27,7 @@ from storage.db import create_engine, create_session_factory
 from storage.isolation import ChatIsolation
 from storage.models import HandledUpdate, Screening
 from storage.repositories import HandledUpdateRepo
+from storage.retention import purge_handled_updates
 from tests.test_screening import Persona
 
 DAY = date(2015, 4, 20)
@@ -82,11 +83,11 @@ async def test_an_update_delivered_again_is_skipped(day_dp: Dispatcher, bot: Bot
     assert len(session.requests) == requests_before  # nothing said again
 
 
-async def test_the_handled_record_goes_with_the_change(
+async def test_a_failed_update_keeps_nothing(
     day_dp: Dispatcher, bot: Bot, engine: AsyncEngine
 ) -> None:
-    """A failed update's writes are dropped, but it is recorded handled with its apology, so
-    a redelivery does not apologise twice."""
+    """A failed update's writes are rolled back and it is not recorded: the half-done tick is
+    not kept, and the apology is what is left of it."""
     p = persona(day_dp, bot)
     await p.start_check()
     p.chat.session.add_result(Response[bool](ok=True, result=True))  # answerCallbackQuery
@@ -94,9 +95,10 @@ async def test_the_handled_record_goes_with_the_change(
         ok=False, error_code=400, description="Bad Request: can't parse entities"))
     replies = await p.chat.click(p.t("Pensioners and the elderly"))
     assert any(p.t(SORRY) in r.text for r in replies)
-    assert "elderly" not in await groups_of(day_dp, bot)  # the half-done tick is not kept
+    assert "elderly" not in await groups_of(day_dp, bot)
+    assert p.chat.last_update is not None
     async with create_session_factory(engine)() as session:
-        assert await HandledUpdateRepo(session).seen(bot.id, p.chat.last_update.update_id)
+        assert not await HandledUpdateRepo(session).seen(bot.id, p.chat.last_update.update_id)
 
 
 async def test_old_handled_ids_are_purged(engine: AsyncEngine) -> None:
@@ -108,10 +110,11 @@ async def test_old_handled_ids_are_purged(engine: AsyncEngine) -> None:
             HandledUpdate(bot_id=1, update_id=2, handled_at=now),
         ])
         await session.commit()
-        assert await HandledUpdateRepo(session).purge(now - timedelta(days=2)) == 1
-        await session.commit()
+    assert await purge_handled_updates(sessions) == 1
+    async with sessions() as session:
         kept = await session.scalars(select(HandledUpdate.update_id))
         assert list(kept) == [2]
+
 
 
 # ---- one unit of work per update -------------------------------------------------------------

@@ -324,7 +324,6 @@ async def show_result(
     result = flow.answers.evaluate(flow.ruleset, flow.today, calendar=calendar)
     if query.from_user is not None:
         await ScreeningRepo(session).save(query.from_user.id, flow.answers.to_dict())
-        await session.commit()  # before the FSM storage writes (SQLite: one writer)
     flow.data.update(finished=True, reviewing=False)
     await flow.save(state)
     await state.set_state(None)
