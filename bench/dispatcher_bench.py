@@ -46,7 +46,13 @@ from bot.console.session import LocalSession
 from storage.db import create_engine, create_session_factory
 from storage.migrate import upgrade_async
 from storage.models import Screening
-from tests.test_screening import Persona, family_of_four_after_fire
+from tests.test_screening import (
+    Persona,
+    family_of_four_after_fire,
+    lonely_veteran,
+    low_income_family,
+    nothing_to_get,
+)
 
 DAY = date(2015, 4, 20)
 RECORDED_USER = 987_650_001  # replaced by each citizen's id in the replayed updates
@@ -56,59 +62,13 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-# ---- the personas (the steps of tests/test_screening.py) ------------------------------------
-
-
-async def lonely_veteran(p: Persona) -> None:
-    await p.start_check()
-    for group in ("Veterans and those equated to them",
-                  "I have a disability (мүгедектік / инвалидность)", "Pensioners and the elderly"):
-        await p.press(group)
-    await p.press("Next ➡️")
-    await p.press("Participant of the Great Patriotic War")
-    await p.press("Next ➡️")
-    for status in ("I receive a pension", "I live alone", "I need outside care"):
-        await p.press(status)
-    await p.press("Next ➡️")
-    await p.press("No wheelchair")
-    await p.type("91")
-    await p.type("60 000 тг")
-    await p.press("Next ➡️")
-    await p.press("✅ Show the result")
-
-
-async def fire_family(p: Persona) -> None:
+async def fire_family(p: Persona) -> str:
     await family_of_four_after_fire(p, "10.04.2015")
     await p.press("Next ➡️")
-    await p.press("✅ Show the result")
+    return await p.press("✅ Show the result")
 
 
-async def low_income_family(p: Persona) -> None:
-    await p.start_check()
-    await p.press("Family and children")
-    await p.press("Next ➡️")
-    await p.press("Family receives targeted social assistance (TSA)")
-    await p.press("Children under 18 with a disability, HIV or without parental care")
-    await p.press("Next ➡️")
-    await p.type("8")
-    await p.press("child with a disability")
-    await p.press("taught at home")
-    await p.press("Next ➡️")
-    await p.press("5")
-    await p.type("25 000 ₸")
-    await p.press("Next ➡️")
-    await p.press("✅ Show the result")
-
-
-async def nothing_to_get(p: Persona) -> None:
-    await p.start_check()
-    await p.press("Next ➡️")
-    await p.press("2")
-    await p.type("400000")
-    await p.press("✅ Show the result")
-
-
-PERSONAS: list[tuple[Callable[[Persona], Awaitable[None]], str]] = [
+PERSONAS: list[tuple[Callable[[Persona], Awaitable[str]], str]] = [
     (lonely_veteran, "ru"), (fire_family, "kk"), (low_income_family, "ru"), (nothing_to_get, "kk"),
 ]
 

@@ -75,20 +75,27 @@ def answers_to(stub: BotAPIStub, press: JSON) -> list[Call]:
                      and c.params.get("callback_query_id") == query_id)
 
 
+async def tick_in_flight(
+    stub: BotAPIStub, start_bot: StartBot, tmp_path: Path, env: dict[str, str], user: int
+) -> tuple[BotProcess, Call, JSON]:
+    """A bot whose answer to the user's tick is on its way, slowly: the bot, the screen and
+    the press."""
+    await migrate(env, tmp_path)
+    bot = await start_bot(env)
+    screen = await open_check(stub, bot, user)
+    stub.fault("editMessageText", when=to_chat(user), delay=1.0)
+    arrived = len(stub.arrived)
+    press = await stub.push_callback(tick(screen), screen.result)
+    await bot.expect(stub.wait_for(edit_of(user), among=stub.arrived, start=arrived))
+    return bot, screen, press
+
+
 async def test_killed_mid_update_the_tick_is_stored_once(
     stub: BotAPIStub, start_bot: StartBot, tmp_path: Path
 ) -> None:
     user = 3001
     env = bot_env(tmp_path, stub.url)
-    await migrate(env, tmp_path)
-    first = await start_bot(env)
-    screen = await open_check(stub, first, user)
-
-    # The screen's update after the tick is slow to answer: the process is killed meanwhile.
-    stub.fault("editMessageText", when=to_chat(user), delay=1.0)
-    arrived = len(stub.arrived)
-    press = await stub.push_callback(tick(screen), screen.result)
-    await first.expect(stub.wait_for(edit_of(user), among=stub.arrived, start=arrived))
+    first, screen, press = await tick_in_flight(stub, start_bot, tmp_path, env, user)
     first.proc.kill()
     await first.proc.wait()
 
@@ -112,14 +119,7 @@ async def test_sigterm_mid_update_finishes_it_and_it_is_not_handled_again(
 ) -> None:
     user = 3002
     env = bot_env(tmp_path, stub.url)
-    await migrate(env, tmp_path)
-    first = await start_bot(env)
-    screen = await open_check(stub, first, user)
-
-    stub.fault("editMessageText", when=to_chat(user), delay=1.0)
-    arrived = len(stub.arrived)
-    press = await stub.push_callback(tick(screen), screen.result)
-    await first.expect(stub.wait_for(edit_of(user), among=stub.arrived, start=arrived))
+    first, screen, press = await tick_in_flight(stub, start_bot, tmp_path, env, user)
     assert await first.terminate() == 0, first.log  # finishes the update in hand, then exits
     assert "Traceback" not in first.log
     assert len([c for c in stub.find(edit_of(user)) if c.index > screen.index]) == 1
