@@ -33,6 +33,7 @@ from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetMe,
     GetUpdates,
     TelegramMethod,
 )
@@ -68,7 +69,8 @@ class HarmlessRefusals(BaseRequestMiddleware):
 class Retries(BaseRequestMiddleware):
     """At most ``attempts`` tries and ``max_wait`` seconds of pauses per call.
 
-    getUpdates is left to the polling loop, which has its own back-off and must stop promptly.
+    getUpdates is left to the polling loop, which has its own back-off and must stop promptly;
+    getMe to the start-up check, which says in one line at once that the API does not answer.
     """
 
     def __init__(
@@ -84,7 +86,7 @@ class Retries(BaseRequestMiddleware):
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
     ) -> Any:
-        if isinstance(method, GetUpdates):
+        if isinstance(method, GetUpdates | GetMe):
             return await make_request(bot, method)
         waited, backoff = 0.0, self.first_pause
         attempt = 1

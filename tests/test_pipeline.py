@@ -299,3 +299,46 @@ def test_local_chats_never_share_an_update_id(dp: Dispatcher, bot: Bot) -> None:
     a, b = LocalChat(dp, bot, user_id=1), LocalChat(dp, bot, user_id=2)
     ids = [next(a._update_ids), next(b._update_ids), next(a._update_ids)]
     assert len(set(ids)) == 3
+
+
+# ---- polling ----------------------------------------------------------------------------------
+
+
+async def test_polling_keeps_each_chat_in_order_and_confirms_only_what_is_done(bot: Bot) -> None:
+    """While chat 10's first update hangs, chat 20 is answered; chat 10's second waits for its
+    first; the offset given to Telegram never passes the update in hand."""
+    from aiogram.types import Chat, Message, Update
+
+    from bot.polling import Poller
+
+    handled: list[int] = []
+    release = asyncio.Event()
+
+    class Dispatcher:
+        def resolve_used_update_types(self) -> list[str]:
+            return ["message"]
+
+        async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> None:
+            if update.update_id == 1:
+                await release.wait()
+            handled.append(update.update_id)
+
+    def update(update_id: int, chat: int) -> Update:
+        return Update(update_id=update_id, message=Message(
+            message_id=update_id, date=datetime.now(UTC), chat=Chat(id=chat, type="private"),
+            text="hi"))
+
+    async def until(check: Any) -> None:
+        while not check():
+            await asyncio.sleep(0)
+
+    poller = Poller(Dispatcher(), bot)  # type: ignore[arg-type]
+    for u in (update(1, 10), update(2, 10), update(3, 20)):
+        poller.dispatch(u)
+    await asyncio.wait_for(until(lambda: handled == [3]), 5)
+    assert poller.offset == 1  # update 1 is in hand: it and all after it come again
+    poller.dispatch(update(3, 20))  # delivered again while 1 is in hand: not handled twice
+    release.set()
+    await asyncio.wait_for(until(lambda: not poller.in_hand), 5)
+    assert handled == [3, 1, 2]
+    assert poller.offset == 4
