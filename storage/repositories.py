@@ -122,7 +122,8 @@ class HandledUpdateRepo:
 
     async def record(self, bot_id: int, update_id: int) -> None:
         await self.session.execute(
-            insert(HandledUpdate).values(bot_id=bot_id, update_id=update_id, handled_at=utcnow())
+            insert(HandledUpdate),
+            {"bot_id": bot_id, "update_id": update_id, "handled_at": utcnow()},
         )
 
     async def purge(self, before: datetime) -> int:
