@@ -38,6 +38,8 @@ class Flow:
         self.others = others or {}  # other conversations' FSM data, written back untouched
         self.answers = Answers.from_dict(data.get("answers"))
         self.ruleset, self.today = ruleset, today
+        if data and self.step not in self.plan():  # stored by an older version: start over
+            self.data["step"] = "review" if self.reviewing else "groups"
 
     @classmethod
     async def load(cls, state: FSMContext, ruleset: Ruleset, today: Today) -> Flow:
@@ -57,8 +59,8 @@ class Flow:
     # -- where the citizen is ----------------------------------------------------------------
     @property
     def step(self) -> str:
-        step = str(self.data.get("step") or "groups")
-        return step if step in self.plan() else "review" if self.reviewing else "groups"
+        """Always a step of the plan: checked on load, and every move goes to one."""
+        return str(self.data.get("step") or "groups")
 
     @property
     def reviewing(self) -> bool:
