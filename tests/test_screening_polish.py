@@ -182,7 +182,8 @@ async def test_yes_no_and_dont_know_on_other_screens(persona_on, lang: str) -> N
     await p.type(say["no"])  # no wheelchair
     assert p.t("Family size") in p.chat.last_text
     reply = await p.type(say["dont_know"])  # family size is needed
-    assert p.t("This answer is needed for the check: an approximate one will do.") in reply
+    assert p.t("This answer is needed for the check. If you are not sure, "
+               "give the closest one: you can change it before the result.") in reply
     assert p.t("Family size") in p.chat.last_text
 
 
