@@ -202,6 +202,11 @@ async def test_a_tiny_income_is_asked_about_not_stored(persona_on, lang: str) ->
     assert p.t("Income per month: {amount}").format(amount="120 000 ₸") in normalise(
         p.chat.last_text)
     await p.press("✏️ Income")
+    await p.type("95")
+    await p.type(SAY[lang]["yes"])  # yes, 95 000
+    assert p.t("Income per month: {amount}").format(amount="95 000 ₸") in normalise(
+        p.chat.last_text)
+    await p.press("✏️ Income")
     await p.type("0")
     assert p.t("Did you mean that the family has no income at all?") in p.chat.last_text
     await p.press("Yes, no income")

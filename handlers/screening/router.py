@@ -253,6 +253,11 @@ def _typed(flow: Flow, text: str) -> bool:
     said = yes_no(text)
     if said is not None and kind in (*CHECKLISTS, "wheelchair"):
         return _yes_no(flow, said)
+    guess = flow.data.pop("guess", None)
+    if said is not None and kind == "income" and guess is not None:  # "did you mean …?"
+        if said:
+            a.income, a.income_skipped = str(Decimal(guess) * 1000), False
+        return said  # "no": the question again, without the guess
     if kind == "age":
         a.age = parse_int(text, low=0, high=130)
         return True
