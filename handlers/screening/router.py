@@ -139,10 +139,9 @@ async def on_button(
     elif act == "none":
         flow.answers.clear(flow.step)
         flow.forward()
-    elif act == "add_child":
-        if len(flow.answers.children) < MAX_CHILDREN:
-            flow.answers.children.append({})
-            flow.go(f"child.{len(flow.answers.children) - 1}")
+    elif act == "add_child":  # offered below MAX_CHILDREN only
+        flow.answers.children.append({})
+        flow.go(f"child.{len(flow.answers.children) - 1}")
     elif act == "drop_child":
         index = int(flow.step.partition(".")[2])
         del flow.answers.children[index]

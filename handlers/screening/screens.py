@@ -12,7 +12,13 @@ from aiogram.utils.i18n import gettext as _
 from bot.rules import Ruleset
 from handlers.formatting import current_locale, day, money
 from handlers.screening import texts
-from handlers.screening.answers import CHECKLISTS, DATED_SITUATIONS, GROUPS, Answers
+from handlers.screening.answers import (
+    CHECKLISTS,
+    DATED_SITUATIONS,
+    GROUPS,
+    MAX_CHILDREN,
+    Answers,
+)
 from handlers.screening.keyboards import (
     Rows,
     button,
@@ -81,7 +87,8 @@ def _rows(
         lines += ["", _("Age: {age}").format(age=age if age is not None else "—")]
         flags = {f for f, on in child.items() if on is True}
         rows = toggles(texts.child_flag_labels(), flags)
-        rows.append([button(_("➕ Add another child"), "add_child")])
+        if len(a.children) < MAX_CHILDREN:
+            rows.append([button(_("➕ Add another child"), "add_child")])
         if len(a.children) > 1:
             rows.append([button(_("🗑 Remove this child"), "drop_child")])
         return rows
