@@ -72,7 +72,8 @@ def _rows(
         lines += ["", texts.privacy()]
         return toggles(texts.group_labels(), a.groups)
     if kind == "group":
-        labels = {s: texts.status_labels()[s] for s in GROUPS[arg]}
+        every = texts.status_labels()
+        labels = {s: every[s] for s in GROUPS[arg]}
         rows = toggles(labels, a.statuses)
         if arg == "family":
             label = _("Children under 18 with a disability, HIV or without parental care")
