@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import LOCALES, telegram_locale
-from handlers.common import renders_no_step, show_current_step
+from handlers.common import SCREEN, renders_no_step, retire_screen, show_current_step
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
 from storage.repositories import ScreeningRepo, UserRepo
 from storage.retention import erase_traces
@@ -44,7 +44,7 @@ async def start(
     i18n: I18n,
     user_language: str | None = None,
 ) -> None:
-    await state.set_state(None)
+    await leave_screen(message, state)
     if user_language is None:
         detected = telegram_locale(message.from_user)
         if detected is None:
@@ -121,11 +121,12 @@ async def help_(message: Message, state: FSMContext, **data: Any) -> None:
 
 async def menu(message: Message, state: FSMContext) -> None:
     # Leave the conversation but keep its answers, so "continue" can pick it up.
-    await state.set_state(None)
+    await leave_screen(message, state)
     await message.answer(menu_text(), reply_markup=menu_keyboard())
 
 
 async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    await leave_screen(message, state)
     await state.clear()
     if message.from_user is not None:  # "nothing is kept" includes the last saved check
         await ScreeningRepo(session).forget(message.from_user.id)
@@ -133,6 +134,15 @@ async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> 
         await erase_traces(session)  # and not left in the SQLite write-ahead log
     await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + menu_text(),
                          reply_markup=menu_keyboard())
+
+
+async def leave_screen(message: Message, state: FSMContext) -> None:
+    """Out of any conversation, its answers kept; the screen left behind loses its buttons."""
+    await state.set_state(None)
+    data = await state.get_data()
+    if SCREEN in data and message.bot is not None:
+        await retire_screen(message.bot, message.chat.id, data)
+        await state.set_data(data)
 
 
 async def back_to_menu(query: CallbackQuery, state: FSMContext) -> None:
@@ -144,12 +154,12 @@ async def back_to_menu(query: CallbackQuery, state: FSMContext) -> None:
 
 def build_router() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
-    router.message.register(ask_language, Command("language"))
-    router.message.register(set_language_command, Command("lang"))
+    router.message.register(start, CommandStart(ignore_case=True))
+    router.message.register(ask_language, Command("language", ignore_case=True))
+    router.message.register(set_language_command, Command("lang", ignore_case=True))
     router.callback_query.register(choose_language, LangCB.filter())
-    router.message.register(help_, Command("help"))
-    router.message.register(menu, Command("menu"))
-    router.message.register(cancel, Command("cancel"))
+    router.message.register(help_, Command("help", ignore_case=True))
+    router.message.register(menu, Command("menu", ignore_case=True))
+    router.message.register(cancel, Command("cancel", ignore_case=True))
     router.callback_query.register(back_to_menu, MenuCB.filter(F.item == "menu"))
     return router

@@ -53,7 +53,7 @@ def child_flag_labels() -> dict[str, str]:
 def situation_labels() -> dict[str, str]:
     return {
         "fire": _("Fire"),
-        "natural_disaster": _("Natural disaster"),
+        "natural_disaster": _("Natural disaster (flood, mudflow, earthquake)"),
         "disease": _("Socially significant disease"),
         "legal_ground": _("Another ground provided by law"),
         "other": _("Other hardship (low income)"),
@@ -91,20 +91,22 @@ def question(step: str) -> str:
     kind = step.partition(".")[0]
     return {
         "groups": _("Tick everything that is about you or your family, then press Next. "
-                    "If nothing fits, press Next straight away."),
-        "group": _("Tick what is about you, then press Next."),
+                    "If nothing fits, press «None of these»."),
+        "group": _("Tick what is about you, then press Next. If nothing fits, press "
+                   "«None of these»."),
         "wheelchair": _("Does your individual rehabilitation programme provide you with a "
                         "wheelchair?"),
         "child": _("Type the child's age in years (0 to 17) and tick what applies."),
         "situation": _("What happened?"),
-        "situation_date": _("When did it happen? Type the date, for example 05.03.2026."),
+        "situation_date": _("When did it happen? Type the date, for example 05.03.2026 or "
+                            "«a week ago»."),
         "age": _("How old are you? Type the number of full years."),
         "members": _("How many people are in your family, you included? "
                      "Press a number or type it."),
         "income": _("What is your family's total income per month, in tenge? "
                     "Type a number, for example 120 000. Or press Skip."),
         "history": _("Have you received any of these in the last 12 months? "
-                     "Tick them, then press Next."),
+                     "Tick them, then press Next. If not, press «None of these»."),
         "review": _("Here is what you told me. Press a line to change it, "
                     "or see the result."),
     }[kind]
@@ -163,5 +165,14 @@ def input_error(reason: str, step: str = "") -> str:
         "need_age": _("Please first type the child's age in years, from 0 to 17."),
         "need_date": _("Please type the date of the event first."),
         "need_answer": _("Please choose one of the buttons."),
+        "need_tick": _("Please tick what is about you. If nothing fits, press «None of "
+                       "these»."),
+        "need_flag": _("Please tick what applies to this child."),
+        "need_members": _("Please press the number of people or type it."),
+        "need_income": _("Please type the income, or press Skip if you do not know it."),
+        "need_years": _("Please type your age in years, or press Skip."),
+        "need_this": _("This answer is needed for the check. If you are not sure, give the "
+                       "closest one: you can change it before the result."),
+        "which_one": _("Which one? Please press the button."),
         "use_buttons": _("Here please use the buttons below."),
     }[reason]
