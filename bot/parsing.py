@@ -96,3 +96,53 @@ def parse_past_date(text: str, *, today: date, earliest: date) -> date:
     if value < earliest:
         raise InputError("too_early")
     return value
+
+
+# Month names as people type them, by stem: Russian in any case, Kazakh with or without its
+# own letters ("мамыр", "сәуір"/"сауир").
+_MONTHS = (
+    ("январ", "қаңтар", "кантар"), ("феврал", "ақпан", "акпан"), ("март", "наурыз"),
+    ("апрел", "сәуір", "сауир"), ("ма[йяе]", "мамыр"), ("июн", "маусым"),
+    ("июл", "шілде", "шилде"), ("август", "тамыз"), ("сентябр", "қыркүйек", "кыркуйек"),
+    ("октябр", "қазан", "казан"), ("ноябр", "қараша", "караша"), ("декабр", "желтоқсан",
+                                                                  "желтоксан"),
+)
+_MONTH_YEAR = re.compile(
+    r"^(?P<month>[^\d\s.]+)\.?\s+(?P<year>\d{4})(\s*(г|года?|ж|жыл\w*)\.?)?$"
+)
+_NUMERIC_MONTH = re.compile(r"^(?P<month>\d{1,2})[./\-](?P<year>\d{4})$")
+
+
+def _month_number(word: str) -> int | None:
+    for number, stems in enumerate(_MONTHS, start=1):
+        if any(re.match(stem, word) for stem in stems):
+            return number
+    return None
+
+
+def parse_day_or_month(text: str, *, today: date, first: date, last: date) -> date:
+    """'15.05.2015', 'май 2015', 'мамыр 2015', '05.2015' → a day in ``first``..``last``.
+
+    A month alone means its last day (or ``last``, if sooner), so that an event in that month
+    is on or before the day checked. Outside the period: InputError("not_in_period").
+    """
+    word = " ".join(text.strip().lower().split())
+    month: int | None = None
+    if m := _NUMERIC_MONTH.match(word):
+        month, year = int(m["month"]), int(m["year"])
+    elif m := _MONTH_YEAR.match(word):
+        month, year = _month_number(m["month"]), int(m["year"])
+        if month is None:
+            raise InputError("bad_date")
+    if month is not None:
+        if not 1 <= month <= 12:
+            raise InputError("bad_date")
+        following = date(year + month // 12, month % 12 + 1, 1)
+        value = min(following - timedelta(days=1), last)
+    else:
+        value = parse_past_date(word, today=today, earliest=date.min)
+    if value > today:
+        raise InputError("future")
+    if not first <= value <= last:
+        raise InputError("not_in_period")
+    return value

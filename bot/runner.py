@@ -11,15 +11,16 @@ from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.app import create_bot, create_dispatcher
+from bot.app import create_bot, create_clock, create_dispatcher
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
-    bot = create_bot(settings)
-    dp = create_dispatcher(settings)
+    clock = create_clock(settings)
+    bot = create_bot(settings, clock=clock)
+    dp = create_dispatcher(settings, clock=clock)
     try:
         if settings.webhook_url:
             await _serve_webhook(settings, bot, dp)

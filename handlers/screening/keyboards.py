@@ -6,8 +6,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from handlers.keyboards import menu_button
-
 
 class SCB(CallbackData, prefix="s"):
     """act: toggle | pick | next | back | why | skip | add_child | edit | result | ..."""
@@ -52,11 +50,3 @@ def navigation(*, why_open: bool, can_skip: bool = False, can_go_on: bool = True
 
 def markup(rows: Rows) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def result_keyboard() -> InlineKeyboardMarkup:
-    return markup([
-        [button(_("📄 What to bring and where"), "documents")],
-        [button(_("✏️ Change my answers"), "edit", "review")],
-        [menu_button("menu", _("⬅️ Main menu"))],
-    ])

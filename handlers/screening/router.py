@@ -20,19 +20,20 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.parsing import InputError, parse_int, parse_number, parse_past_date
+from bot.clock import Clock
+from bot.parsing import InputError, parse_day_or_month, parse_int, parse_number, parse_past_date
+from bot.places import Places
 from bot.rules import Calendar, Ruleset
+from bot.services.law import can_apply, checkable_days
 from handlers.common import renders_steps_of
-from handlers.keyboards import MenuCB, back_to_menu_keyboard, menu_button
-from handlers.screening import texts
-from handlers.screening.answers import MAX_CHILDREN, Answers
-from handlers.screening.keyboards import SCB, button, markup, result_keyboard
-from handlers.screening.result import checklist_text, result_messages
+from handlers.keyboards import MenuCB, menu_button
+from handlers.screening import outcome, texts
+from handlers.screening.answers import KEY, MAX_CHILDREN, Answers
+from handlers.screening.keyboards import SCB, button, markup
 from handlers.screening.screens import render_step
 from handlers.start import back_to_menu
 from storage.repositories import ScreeningRepo
 
-KEY = "screening"
 MAX_INCOME = Decimal(100_000_000)  # tenge a month; anything above is a typo
 EARLIEST_EVENT = date(2000, 1, 1)
 Today = Callable[[], date]
@@ -52,7 +53,17 @@ class Flow:
         self.data = data
         self.others = others or {}  # other conversations' FSM data, written back untouched
         self.answers = Answers.from_dict(data.get("answers"))
-        self.ruleset, self.today = ruleset, today
+        self.ruleset, self.clock_today = ruleset, today
+
+    @property
+    def today(self) -> date:
+        """The day of the check: today, or the day the citizen asked for."""
+        return self.answers.check_day(self.clock_today)
+
+    @property
+    def live(self) -> bool:
+        """Today the decision is in force: applying means something."""
+        return can_apply(self.ruleset, self.clock_today)
 
     @classmethod
     async def load(cls, state: FSMContext, ruleset: Ruleset, today: Today) -> Flow:
@@ -69,7 +80,7 @@ class Flow:
         return str(self.data.get("step") or "groups")
 
     def plan(self) -> list[str]:
-        return self.answers.plan(self.ruleset, self.today)
+        return self.answers.plan(self.ruleset, self.today, asks_date=not self.live)
 
     def go(self, step: str) -> None:
         seen = set(self.data.get("seen") or [])
@@ -95,7 +106,7 @@ class Flow:
     def screen(self) -> tuple[str, InlineKeyboardMarkup]:
         return render_step(
             self.step, self.answers, self.plan(), why_open=bool(self.data.get("why")),
-            ruleset=self.ruleset, today=self.today,
+            ruleset=self.ruleset, today=self.today, clock_today=self.clock_today,
         )
 
 
@@ -154,7 +165,9 @@ async def open_check(
 async def _start(query: CallbackQuery, state: FSMContext, ruleset: Ruleset, today: Today) -> None:
     await state.set_state(Screening.active)
     flow = await Flow.load(state, ruleset, today)
-    flow.data, flow.answers = {"step": "groups", "seen": ["groups"]}, Answers()
+    flow.answers = Answers()
+    first = flow.plan()[0]
+    flow.data = {"step": first, "seen": [first]}
     await edit_screen(query, flow, state)
 
 
@@ -174,7 +187,7 @@ async def resume(query: CallbackQuery, state: FSMContext, ruleset: Ruleset, toda
 # -- answering with buttons ----------------------------------------------------------------
 async def on_button(
     query: CallbackQuery, callback_data: SCB, state: FSMContext, session: AsyncSession,
-    ruleset: Ruleset, today: Today, calendar: Calendar,
+    ruleset: Ruleset, today: Today, calendar: Calendar, clock: Clock, places: Places,
 ) -> None:
     flow = await Flow.load(state, ruleset, today)
     act, arg = callback_data.act, callback_data.arg
@@ -209,14 +222,15 @@ async def on_button(
     elif act == "back":
         if not flow.backward():
             await flow.save(state)
-            await back_to_menu(query, state)  # leaving the first step: the menu, answers kept
+            # Leaving the first step: the menu, answers kept.
+            await back_to_menu(query, state, ruleset, clock)
             return
     elif act == "edit":
         flow.data["reviewing"] = True
         flow.go(arg)
     elif act == "result":
         await query.answer()
-        await show_result(query, flow, state, session, calendar)
+        await show_result(query, flow, state, session, calendar, clock, places)
         return
     await query.answer()
     await edit_screen(query, flow, state)
@@ -248,7 +262,9 @@ def _flip(items: list[str], item: str) -> None:
 
 def _pick(flow: Flow, value: str) -> None:
     a, step = flow.answers, flow.step
-    if step == "wheelchair":
+    if step == "check_date":
+        a.check_on = None  # "today"
+    elif step == "wheelchair":
         a.wheelchair = value
     elif step == "situation":
         if value != a.situation:
@@ -294,6 +310,11 @@ async def on_text(
 def _typed(flow: Flow, text: str) -> bool:
     """Store a typed answer; True when the step is complete and the flow moves on."""
     a, step = flow.answers, flow.step
+    if step == "check_date":
+        first, last = checkable_days(flow.ruleset, flow.clock_today)
+        a.check_on = parse_day_or_month(
+            text, today=flow.clock_today, first=first, last=last).isoformat()
+        return True
     if step == "age":
         a.age = parse_int(text, low=0, high=130)
         return True
@@ -319,28 +340,21 @@ def _typed(flow: Flow, text: str) -> bool:
 # -- the result ----------------------------------------------------------------------------
 async def show_result(
     query: CallbackQuery, flow: Flow, state: FSMContext, session: AsyncSession,
-    calendar: Calendar,
+    calendar: Calendar, clock: Clock, places: Places,
 ) -> None:
-    result = flow.answers.evaluate(flow.ruleset, flow.today, calendar=calendar)
     if query.from_user is not None:
         await ScreeningRepo(session).save(query.from_user.id, flow.answers.to_dict())
         await session.commit()  # before the FSM storage writes (SQLite: one writer)
     flow.data.update(finished=True, reviewing=False)
     await flow.save(state)
     await state.set_state(None)
-    if not isinstance(query.message, Message):
-        return
-    messages = result_messages(result, flow.answers, flow.ruleset)
-    await query.message.edit_text(messages[0], reply_markup=None if len(messages) > 1
-                                  else result_keyboard())
-    for i, text in enumerate(messages[1:], start=2):
-        await query.message.answer(text, reply_markup=result_keyboard()
-                                   if i == len(messages) else None)
+    if isinstance(query.message, Message):
+        await outcome.present(query.message, flow.answers, flow.ruleset, clock, calendar, places)
 
 
 async def open_last(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, ruleset: Ruleset,
-    today: Today, calendar: Calendar,
+    today: Today, calendar: Calendar, clock: Clock, places: Places,
 ) -> None:
     await query.answer()
     last = await _last_answers(query, session)
@@ -349,31 +363,7 @@ async def open_last(
         return
     flow = await Flow.load(state, ruleset, today)
     flow.data, flow.answers = {"step": "review"}, Answers.from_dict(last)
-    await show_result(query, flow, state, session, calendar)
-
-
-async def documents(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, ruleset: Ruleset,
-    today: Today, calendar: Calendar,
-) -> None:
-    """The merged checklist of the last result, or how to get one."""
-    await query.answer()
-    stored = (await state.get_data()).get(KEY) or {}
-    answers = stored.get("answers") if stored.get("finished") else None
-    answers = answers or await _last_answers(query, session)
-    if not isinstance(query.message, Message):
-        return
-    if answers is None:
-        rows = [[menu_button("check", _("🔎 What assistance may I get?"))],
-                [menu_button("menu", _("⬅️ Main menu"))]]
-        await query.message.edit_text(
-            _("The documents depend on the assistance. Do the check first, and I will make "
-              "one list for everything you may apply for."), reply_markup=markup(rows))
-        return
-    result = Answers.from_dict(answers).evaluate(ruleset, today(), calendar=calendar)
-    await query.message.answer(
-        checklist_text(result, ruleset), reply_markup=back_to_menu_keyboard()
-    )
+    await show_result(query, flow, state, session, calendar, clock, places)
 
 
 async def _last_answers(query: CallbackQuery, session: AsyncSession) -> dict[str, Any] | None:
@@ -385,8 +375,7 @@ async def _last_answers(query: CallbackQuery, session: AsyncSession) -> dict[str
 def build_router() -> Router:
     router = Router(name="screening")
     router.callback_query.register(open_check, MenuCB.filter(F.item == "check"))
-    router.callback_query.register(documents, MenuCB.filter(F.item == "documents"))
-    router.callback_query.register(documents, SCB.filter(F.act == "documents"))
+    outcome.register(router)  # the result's own screens, before the steps' buttons
     router.callback_query.register(new_check, SCB.filter(F.act == "new"))
     router.callback_query.register(resume, SCB.filter(F.act == "resume"))
     router.callback_query.register(open_last, SCB.filter(F.act == "last"))
