@@ -106,12 +106,13 @@ async def on_result_button(
         await present(query.message, answers, ruleset, clock, calendar, places)
         return
     result = evaluate(answers, ruleset, clock, calendar)
+    live = can_apply(ruleset, clock.today())
     if act == "details":
         text, rows = _details(result, answers, ruleset, calendar)
     elif act == "detail":
-        text, rows = _detail(callback_data.arg, result, answers, ruleset, calendar)
+        text, rows = _detail(callback_data.arg, result, answers, ruleset, calendar, live)
     else:
-        text, rows = checklist_text(result, ruleset), _back_rows()
+        text, rows = checklist_text(result, ruleset, live=live), _back_rows()
     await query.message.edit_text(text, reply_markup=markup(rows))
 
 
@@ -137,12 +138,14 @@ def _details(
 
 
 def _detail(
-    bid: str, result: Result, answers: Answers, ruleset: Ruleset, calendar: Calendar
+    bid: str, result: Result, answers: Answers, ruleset: Ruleset, calendar: Calendar,
+    live: bool,
 ) -> tuple[str, Rows]:
     granted = next((g for g in result.benefits if g.id == bid), None)
     if granted is None:  # an old button after the answers changed: the list as it is now
         return _details(result, answers, ruleset, calendar)
-    return benefit_text(granted, answers, ruleset, calendar, result), _back_rows(to_list=True)
+    text = benefit_text(granted, answers, ruleset, calendar, result, live=live)
+    return text, _back_rows(to_list=True)
 
 
 def register(router: Router) -> None:
@@ -166,5 +169,5 @@ async def documents_from_menu(
         return
     result = evaluate(answers, ruleset, clock, calendar)
     await query.message.edit_text(
-        checklist_text(result, ruleset),
+        checklist_text(result, ruleset, live=can_apply(ruleset, clock.today())),
         reply_markup=markup([[menu_button("menu", _("⬅️ Main menu"))]]))

@@ -112,8 +112,8 @@ def _next_steps(
 ) -> list[str]:
     steps: list[str] = []
     to_apply = [g for g in result.benefits if g.benefit.needs_application]
-    by_list = sorted((g.pay_on for g in result.benefits
-                      if not g.benefit.needs_application and g.pay_on), key=lambda d: d)
+    by_list = sorted(g.pay_on for g in result.benefits
+                     if not g.benefit.needs_application and g.pay_on is not None)
     if to_apply:
         deadline = apply_by(result, answers, calendar)
         if deadline is not None:
@@ -178,7 +178,7 @@ def when_text(g: GrantedBenefit) -> str:
 
 
 def benefit_text(g: GrantedBenefit, answers: Answers, ruleset: Ruleset,
-                 calendar: Calendar, result: Result) -> str:
+                 calendar: Calendar, result: Result, *, live: bool = True) -> str:
     b = g.benefit
     lang = current_locale()
     lines = [
@@ -187,9 +187,12 @@ def benefit_text(g: GrantedBenefit, answers: Answers, ruleset: Ruleset,
         f"🗓 {when_text(g)}",
     ]
     deadline = apply_by(result, answers, calendar) if b.cite == "9.11" else None
-    if deadline is not None:
+    if deadline is not None and live:
         lines.append("📝 " + _("Apply by {date}: one month after the event, moved to the next "
                               "working day if it falls on a day off.").format(date=day(deadline)))
+    elif deadline is not None:
+        lines.append("📝 " + _("The application was due by {date} (one month after the "
+                              "event).").format(date=day(deadline)))
     if b.up_to:
         lines.append("⚖️ " + _("The special commission decides the amount, up to this ceiling "
                               "(p. 11)."))
@@ -292,8 +295,9 @@ def _year_after(on: date) -> date:
 
 
 # -- the checklist -------------------------------------------------------------------------
-def checklist_text(result: Result, ruleset: Ruleset) -> str:
-    """One merged list of documents for everything that needs an application, and when."""
+def checklist_text(result: Result, ruleset: Ruleset, *, live: bool = True) -> str:
+    """One merged list of documents for everything that needs an application, and when;
+    on a day out of force, what the decision asked for, without a timeline."""
     lang = current_locale()
     needing = [g.id for g in result.benefits if g.benefit.needs_application]
     if not result.benefits:
@@ -302,11 +306,14 @@ def checklist_text(result: Result, ruleset: Ruleset) -> str:
         return _("Nothing to bring: what you may get is paid on the holiday by list, without "
                  "an application (p. 12).")
     lines = ["<b>" + _("What to bring (originals and copies, p. 13–14)") + "</b>"]
+    if not live:
+        lines[0] = "<b>" + _("What decision No. {number} asked for (p. 13–14)").format(
+            number=ruleset.metadata.number) + "</b>"
     for doc in ruleset.checklist(needing):
         lines.append(f"☐ <b>{html.escape(doc.plain.get(lang))}</b> "
                      f"({html.escape(doc.name.get(lang))})")
         lines.append("   " + html.escape(doc.where.get(lang)))
-    if result.timeline is not None:
+    if result.timeline is not None and live:
         tl = result.timeline
         lines += ["", "<b>" + _("How long it takes (working days)") + "</b>", _(
             "If your documents are registered on {registered}, the decision is due by "
