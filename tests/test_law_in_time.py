@@ -111,3 +111,7 @@ async def test_today_is_checked_as_what_the_decision_provided(persona_on, lang: 
     assert DEPARTMENT.name.get(lang) in where
     back = await p.chat.click(p.t("⬅️ Back to the result"))
     assert repealed_line(p) in normalise(back[-1].text)
+    await p.chat.send("/menu")
+    choice = await p.press("🔎 What assistance may I get?")  # open my last result, or anew
+    assert p.t("📋 Open my last result") in [b.text for b in p.chat.screen.flat_buttons]
+    assert repealed_line(p) in choice

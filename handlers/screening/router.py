@@ -26,6 +26,7 @@ from bot.places import Places
 from bot.rules import Calendar, Ruleset
 from bot.services.law import can_apply, checkable_days
 from handlers.common import renders_steps_of
+from handlers.law import out_of_force_line
 from handlers.keyboards import MenuCB, menu_button
 from handlers.screening import outcome, texts
 from handlers.screening.answers import KEY, MAX_CHILDREN, Answers
@@ -157,9 +158,12 @@ async def open_check(
     rows.append([button(_("🔄 Start a new check"), "new")])
     rows.append([menu_button("menu", _("⬅️ Main menu"))])
     if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _("<b>What assistance may I get?</b>\nChoose how to go on."), reply_markup=markup(rows)
-        )
+        text = _("<b>What assistance may I get?</b>\nChoose how to go on.")
+        warning = out_of_force_line(ruleset, today())  # before the question, as on step 1
+        if warning:
+            head, _nl, question = text.partition("\n")
+            text = f"{head}\n{warning}\n{question}"
+        await query.message.edit_text(text, reply_markup=markup(rows))
 
 
 async def _start(query: CallbackQuery, state: FSMContext, ruleset: Ruleset, today: Today) -> None:
