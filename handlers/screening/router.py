@@ -26,8 +26,8 @@ from bot.places import Places
 from bot.rules import Calendar, Ruleset
 from bot.services.law import can_apply, checkable_days
 from handlers.common import renders_steps_of
-from handlers.law import out_of_force_line
 from handlers.keyboards import MenuCB, menu_button
+from handlers.law import out_of_force_line
 from handlers.screening import outcome, texts
 from handlers.screening.answers import KEY, MAX_CHILDREN, Answers
 from handlers.screening.keyboards import SCB, button, markup
