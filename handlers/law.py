@@ -15,11 +15,11 @@ def out_of_force_line(ruleset: Ruleset, today: date) -> str | None:
     """One plain line before any question, or None on a day the decision is in force."""
     if can_apply(ruleset, today):
         return None
-    meta = ruleset.metadata
-    if today < meta.in_force_from:
+    number = ruleset.metadata.number
+    if today < ruleset.first_day:
         return "⚠️ " + _("Decision No. {number} is not in force yet: it takes effect on "
-                         "{date}.").format(number=meta.number, date=day(meta.in_force_from))
+                         "{date}.").format(number=number, date=day(ruleset.first_day))
     return "⚠️ " + _(
         "Decision No. {number} has not been in force since {date}: I can show what it "
         "provided, and where to ask about the assistance in force today."
-    ).format(number=meta.number, date=day(meta.in_force_until + timedelta(days=1)))
+    ).format(number=number, date=day(ruleset.last_day + timedelta(days=1)))

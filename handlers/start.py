@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.i18n import LOCALES, telegram_locale
 from bot.rules import Ruleset
 from bot.services.law import can_apply
-from handlers.common import renders_no_step, show_current_step
+from handlers.common import SCREEN, renders_no_step, retire_screen, show_current_step
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
 from handlers.law import out_of_force_line
 from storage.repositories import ScreeningRepo, UserRepo
@@ -61,7 +61,7 @@ async def start(
     clock: Clock,
     user_language: str | None = None,
 ) -> None:
-    await state.set_state(None)
+    await leave_screen(message, state)
     if user_language is None:
         detected = telegram_locale(message.from_user)
         if detected is None:
@@ -138,7 +138,7 @@ async def help_(message: Message, state: FSMContext, **data: Any) -> None:
 
 async def menu(message: Message, state: FSMContext, ruleset: Ruleset, clock: Clock) -> None:
     # Leave the conversation but keep its answers, so "continue" can pick it up.
-    await state.set_state(None)
+    await leave_screen(message, state)
     text, keyboard = main_menu(ruleset, clock)
     await message.answer(text, reply_markup=keyboard)
 
@@ -146,6 +146,7 @@ async def menu(message: Message, state: FSMContext, ruleset: Ruleset, clock: Clo
 async def cancel(
     message: Message, state: FSMContext, session: AsyncSession, ruleset: Ruleset, clock: Clock
 ) -> None:
+    await leave_screen(message, state)
     await state.clear()
     if message.from_user is not None:  # "nothing is kept" includes the last saved check
         await ScreeningRepo(session).forget(message.from_user.id)
@@ -153,6 +154,15 @@ async def cancel(
     text, keyboard = main_menu(ruleset, clock)
     await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + text,
                          reply_markup=keyboard)
+
+
+async def leave_screen(message: Message, state: FSMContext) -> None:
+    """Out of any conversation, its answers kept; the screen left behind loses its buttons."""
+    await state.set_state(None)
+    data = await state.get_data()
+    if SCREEN in data and message.bot is not None:
+        await retire_screen(message.bot, message.chat.id, data)
+        await state.set_data(data)
 
 
 async def back_to_menu(
@@ -167,12 +177,12 @@ async def back_to_menu(
 
 def build_router() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
-    router.message.register(ask_language, Command("language"))
-    router.message.register(set_language_command, Command("lang"))
+    router.message.register(start, CommandStart(ignore_case=True))
+    router.message.register(ask_language, Command("language", ignore_case=True))
+    router.message.register(set_language_command, Command("lang", ignore_case=True))
     router.callback_query.register(choose_language, LangCB.filter())
-    router.message.register(help_, Command("help"))
-    router.message.register(menu, Command("menu"))
-    router.message.register(cancel, Command("cancel"))
+    router.message.register(help_, Command("help", ignore_case=True))
+    router.message.register(menu, Command("menu", ignore_case=True))
+    router.message.register(cancel, Command("cancel", ignore_case=True))
     router.callback_query.register(back_to_menu, MenuCB.filter(F.item == "menu"))
     return router

@@ -71,9 +71,7 @@ async def test_house_burned_in_may_2015_checked_today(persona_on, lang: str) -> 
     await p.type("15.05.2015")
     await p.press("4")
     await p.type("120000")
-    await p.press("Next ➡️")
-    review = await p.press("Next ➡️") if p.t("Check your answers") not in p.chat.last_text \
-        else p.chat.last_text
+    review = await p.press("➖ None of these")  # nothing received in the past year
     assert normalise(p.t("Day of the check: {date}").format(
         date={"kk": "31 мамыр 2015", "ru": "31 мая 2015"}[lang])) in normalise(review)
     result = await p.press("✅ Show the result")
@@ -102,7 +100,7 @@ async def test_today_is_checked_as_what_the_decision_provided(persona_on, lang: 
     await p.press("I live alone")
     await p.press("Next ➡️")
     await p.press("Skip ⏭")
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")
     result = await p.press("✅ Show the result")
     assert repealed_line(p) in result
     assert p.t("Nothing can be applied for under this decision any more.") in result
@@ -115,3 +113,27 @@ async def test_today_is_checked_as_what_the_decision_provided(persona_on, lang: 
     choice = await p.press("🔎 What assistance may I get?")  # open my last result, or anew
     assert p.t("📋 Open my last result") in [b.text for b in p.chat.screen.flat_buttons]
     assert repealed_line(p) in choice
+
+
+@pytest.mark.parametrize(("typed", "day"), [
+    ("15.05.2015", date(2015, 5, 15)), ("15 мая 2015", date(2015, 5, 15)),
+    ("май 2015", date(2015, 5, 31)), ("мамыр 2015 ж.", date(2015, 5, 31)),
+    ("05.2015", date(2015, 5, 31)), ("июнь 2016", date(2016, 6, 22)),  # the last day in force
+])
+def test_the_day_of_the_check_as_people_type_it(typed: str, day: date) -> None:
+    from bot.parsing import parse_day_or_month
+
+    first, last = RULESET.first_day, RULESET.last_day
+    assert parse_day_or_month(typed, today=OUT_OF_FORCE, first=first, last=last) == day
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("март 2015", "not_in_period"), ("01.01.2020", "not_in_period"), ("когда-то", "bad_date"),
+])
+def test_a_day_outside_the_period_is_refused(typed: str, reason: str) -> None:
+    from bot.parsing import InputError, parse_day_or_month
+
+    with pytest.raises(InputError) as err:
+        parse_day_or_month(typed, today=OUT_OF_FORCE, first=RULESET.first_day,
+                           last=RULESET.last_day)
+    assert err.value.reason == reason

@@ -64,7 +64,7 @@ def test_dates_in_the_usual_forms(text: str, value: date) -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("31.02.2026", "bad_date"), ("позавчера", "bad_date"), ("01.04.2026", "future"),
+    [("31.02.2026", "bad_date"), ("на днях", "bad_date"), ("01.04.2026", "future"),
      ("01.01.1990", "too_early")],
 )
 def test_dates_refused_with_a_reason(text: str, reason: str) -> None:

@@ -78,7 +78,7 @@ async def test_afghan_veteran_equated_and_paid_in_february(persona_on, lang: str
     await p.press("Next ➡️")
     await p.press("1")
     await p.press("Skip ⏭")
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")  # nothing received in the past year
     await p.press("✅ Show the result")
     p71 = await open_detail(p, "p7.1")
     assert p.t("once, paid on {date} without an application").format(
@@ -99,7 +99,7 @@ async def test_a_holiday_after_the_repeal_is_said_in_plain_words(persona_on, lan
     await p.press("I live alone")
     await p.press("Next ➡️")
     await p.press("Skip ⏭")
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")
     await p.press("✅ Show the result")
     listing = normalise("\n".join(r.text for r in await p.chat.click(
         p.t("📋 Each kind of assistance"))))
@@ -145,7 +145,7 @@ async def test_fire_says_apply_by_while_open(persona_on, lang: str) -> None:
     await p.type("21.02.2016")
     await p.press("4")
     await p.type("400000")
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")
     summary = await p.press("✅ Show the result")
     # 21 March 2016 is Nauryz (21-23 March): the deadline moves to Thursday 24 March.
     assert p.t("Apply by {date}: bring the documents (the list is below) to the district "
@@ -163,7 +163,7 @@ async def test_checklist_and_where_to_apply_from_the_result_and_back(
 ) -> None:
     p = persona_on(date(2015, 4, 20), lang)
     await family_of_four_after_fire(p, "10.04.2015")
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")
     summary = await p.press("✅ Show the result")
     checklist = await p.press("📄 What to bring and where")
     assert p.t("What to bring (originals and copies, p. 13–14)") in checklist

@@ -96,7 +96,7 @@ async def test_lonely_veteran(persona_on, lang: str) -> None:
     await p.press("No wheelchair")
     await p.type("91")
     await p.type("60 000 тг")
-    await p.press("Next ➡️")  # nothing received in the past year
+    await p.press("➖ None of these")  # nothing received in the past year
     result = await p.result()
 
     for bid in ("p7.9", "p7.10", "p9.8", "p9.9.wwii", "p9.10", "p9.12"):
@@ -121,7 +121,7 @@ async def family_of_four_after_fire(p: Persona, fire_on: str) -> None:
 async def test_family_after_fire(persona_on, lang: str) -> None:
     p = persona_on(date(2015, 4, 20), lang)
     await family_of_four_after_fire(p, "10.04.2015")
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")
     result = await p.result()
 
     assert p.title("p9.11") in result
@@ -165,7 +165,7 @@ async def test_low_income_family_with_disabled_child_at_home(persona_on, lang: s
     await p.press("Next ➡️")
     await p.press("5")
     await p.type("25 000 ₸")
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")
     result = await p.result()
 
     for bid in ("p7.11", "p7.12", "p9.2", "p9.6", "p9.7"):
@@ -180,7 +180,7 @@ async def test_low_income_family_with_disabled_child_at_home(persona_on, lang: s
 async def test_nothing_to_get(persona_on, lang: str) -> None:
     p = persona_on(date(2015, 4, 20), lang)
     await p.start_check()
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")
     await p.press("2")
     await p.type("400000")
     result = await p.press("✅ Show the result")
@@ -224,7 +224,7 @@ async def test_nonsense_at_every_step_keeps_the_step_and_the_answers(persona_on,
         assert p.t(message).format(example="120 000") in reply
         assert p.t("Family income") in reply
     await p.type("120 000 тенге")
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")
     review = await p.chat.send("/help")
     assert p.t("Check your answers") in normalise("\n".join(r.text for r in review))
     result = await p.result()
@@ -246,11 +246,15 @@ async def test_back_and_change_from_review(persona_on, lang: str) -> None:
     await p.press("Next ➡️")
     await p.press("1")
     await p.press("Skip ⏭")
-    await p.press("Next ➡️")  # p. 9.8 not received in the past year
+    await p.press("➖ None of these")  # p. 9.8 not received in the past year
     await p.press("✏️ What is about me")
     await p.press("I have a disability (мүгедектік / инвалидность)")
-    await p.press("Next ➡️")  # answered screens are skipped: straight to the new question
+    await p.press("Next ➡️")  # "about me" is its checklists too: each one again
+    assert ticked in [b.text for b in p.chat.screen.flat_buttons]
+    await p.press("Next ➡️")  # then only what is new: the wheelchair, and back to the review
     reply = await p.press("Walking wheelchair")
+    assert p.title("p9.1.walking") in str(p.chat.screen)  # a new question of p. 23
+    reply = await p.press("➖ None of these")
     assert p.t("Check your answers") in reply
     result = await p.result()
     assert p.title("p9.1.walking") in result
@@ -278,7 +282,7 @@ async def test_resume_after_restart_and_reopen_last_result(
     await p2.type("10.04.2015")
     await p2.press("3")
     await p2.type("90000")
-    await p2.press("Next ➡️")
+    await p2.press("➖ None of these")
     first_result = await p2.press("✅ Show the result")
     assert "594 600 ₸" in first_result
 
@@ -311,7 +315,7 @@ async def test_a_child_added_by_mistake_can_be_removed(persona_on) -> None:
 async def test_cancel_forgets_the_answers_and_the_last_result(persona_on) -> None:
     p = persona_on(date(2015, 4, 20), "kk")
     await family_of_four_after_fire(p, "10.04.2015")
-    await p.press("Next ➡️")
+    await p.press("➖ None of these")
     await p.press("✅ Show the result")
     await p.chat.send("/cancel")
     await p.press("🔎 What assistance may I get?")

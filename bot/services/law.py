@@ -14,10 +14,9 @@ from bot.rules import Ruleset
 
 def can_apply(ruleset: Ruleset, day: date) -> bool:
     """True when an application made on ``day`` falls under ``ruleset`` (it is in force)."""
-    return ruleset.in_force(day)
+    return ruleset.in_force_on(day)
 
 
 def checkable_days(ruleset: Ruleset, today: date) -> tuple[date, date]:
     """The days a citizen may ask to check: the decision's period of force, up to today."""
-    meta = ruleset.metadata
-    return meta.in_force_from, min(meta.in_force_until, today)
+    return ruleset.first_day, min(ruleset.last_day, today)

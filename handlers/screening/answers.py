@@ -29,7 +29,8 @@ CHILD_FLAGS = ("disabled", "home_schooled", "hiv", "without_parental_care")
 SITUATIONS = ("fire", "natural_disaster", "disease", "legal_ground", "other")
 DATED_SITUATIONS = ("fire", "natural_disaster")
 MAX_CHILDREN = 10
-KEY = "screening"  # the FSM data key the screening's answers live under
+# Steps answered by ticking boxes: "None of these" is their explicit empty answer.
+CHECKLISTS = ("groups", "group", "history")
 # Steps are named "groups", "group.family", "child.0", "review"...: no ":" (callback data).
 
 
@@ -56,6 +57,56 @@ class Answers:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    # -- what a step still needs -----------------------------------------------------------
+    def ticks(self, step: str) -> set[str]:
+        """What is ticked on a checklist step (groups, group.X, history)."""
+        kind, _sep, arg = step.partition(".")
+        if kind == "groups":
+            return set(self.groups)
+        if kind == "group":
+            ticked = {s for s in self.statuses if s in GROUPS[arg]}
+            return ticked | ({"children"} if arg == "family" and self.has_children else set())
+        if kind == "history":
+            return set(self.history)
+        return set()
+
+    def clear(self, step: str) -> None:
+        """"None of these" on a checklist step."""
+        kind, _sep, arg = step.partition(".")
+        if kind == "groups":
+            self.groups.clear()
+        elif kind == "group":
+            self.statuses[:] = [s for s in self.statuses if s not in GROUPS[arg]]
+            if arg == "family":
+                self.has_children = False
+        elif kind == "history":
+            self.history.clear()
+
+    def missing(self, step: str) -> str | None:
+        """Why Next cannot leave the step yet (an input_error reason), or None.
+
+        No silent defaults: an empty checklist needs "None of these", a question its answer
+        or Skip."""
+        kind, _sep, arg = step.partition(".")
+        if kind in CHECKLISTS:
+            return None if self.ticks(step) else "need_tick"
+        if kind == "child":
+            child = self.children[int(arg)] if int(arg) < len(self.children) else {}
+            if child.get("age") is None:
+                return "need_age"
+            return None if any(child.get(f) for f in CHILD_FLAGS) else "need_flag"
+        needs = {
+            "wheelchair": (self.wheelchair, "need_answer"),
+            "situation": (self.situation, "need_answer"),
+            "situation_date": (self.occurred_on, "need_date"),
+            "members": (self.members, "need_members"),
+            "income": (None if self.income is None and not self.income_skipped else 1,
+                       "need_income"),
+            "age": (self.age, "need_years"),
+        }
+        value, reason = needs.get(kind, (1, ""))
+        return reason if value is None else None
 
     # -- derived -------------------------------------------------------------------------
     def effective_statuses(self) -> set[str]:

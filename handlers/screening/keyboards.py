@@ -8,8 +8,11 @@ from aiogram.utils.i18n import gettext as _
 
 
 class SCB(CallbackData, prefix="s"):
-    """act: toggle | pick | next | back | why | skip | add_child | edit | result | ..."""
+    """step: the screen the button belongs to ("" off the steps, e.g. under a result), so a
+    press of an older screen is told apart from one of the screen shown now.
+    act: toggle | pick | none | next | back | why | skip | add_child | edit | result | ..."""
 
+    step: str = ""
     act: str
     arg: str = ""
 
@@ -19,6 +22,18 @@ Rows = list[list[InlineKeyboardButton]]
 
 def button(text: str, act: str, arg: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=SCB(act=act, arg=arg).pack())
+
+
+def stamp(rows: Rows, step: str) -> Rows:
+    """The step written into every screening button of a screen."""
+    def stamped(b: InlineKeyboardButton) -> InlineKeyboardButton:
+        if b.callback_data is None or not b.callback_data.startswith(SCB.__prefix__ + ":"):
+            return b
+        data = SCB.unpack(b.callback_data)
+        return b.model_copy(update={"callback_data": SCB(
+            step=step, act=data.act, arg=data.arg).pack()})
+
+    return [[stamped(b) for b in row] for row in rows]
 
 
 def toggles(labels: dict[str, str], ticked: set[str] | list[str]) -> Rows:
@@ -36,6 +51,11 @@ def picks(labels: dict[str, str], chosen: str | None, per_row: int = 1) -> Rows:
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
+def none_button() -> Rows:
+    """The explicit "nothing here" of a checklist: Next with nothing ticked asks for it."""
+    return [[button(_("➖ None of these"), "none")]]
+
+
 def navigation(*, why_open: bool, can_skip: bool = False, can_go_on: bool = True) -> Rows:
     rows: Rows = []
     if can_skip:
@@ -50,3 +70,6 @@ def navigation(*, why_open: bool, can_skip: bool = False, can_go_on: bool = True
 
 def markup(rows: Rows) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+def callback_data(keyboard: InlineKeyboardMarkup) -> set[str]:
+    return {b.callback_data for row in keyboard.inline_keyboard for b in row if b.callback_data}

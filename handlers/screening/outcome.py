@@ -20,7 +20,8 @@ from bot.services.law import can_apply
 from handlers.formatting import current_locale, money
 from handlers.keyboards import MenuCB, menu_button
 from handlers.places import PlaceCB
-from handlers.screening.answers import KEY, Answers
+from handlers.screening.answers import Answers
+from handlers.screening.flow import KEY
 from handlers.screening.keyboards import SCB, Rows, button, markup
 from handlers.screening.result import (
     benefit_text,

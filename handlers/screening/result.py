@@ -17,6 +17,7 @@ from aiogram.utils.i18n import ngettext
 from bot.places import Places
 from bot.rules import Calendar, Exclusion, GrantedBenefit, Result, Ruleset
 from bot.rules.engine import report_deadline
+from bot.services.law import can_apply
 from handlers.formatting import current_locale, day, mci, money
 from handlers.law import out_of_force_line
 from handlers.screening import texts
@@ -37,7 +38,7 @@ def summary_text(
     """How many kinds of help, the certain total, the ceilings, three next steps.
 
     ``today`` is the clock's day; the result may be for another day the citizen asked about."""
-    live = ruleset.in_force(today)
+    live = can_apply(ruleset, today)
     warning = out_of_force_line(ruleset, today)
     if live:
         lines = ["<b>" + _("Your result on {date}").format(date=day(result.on_date)) + "</b>"]

@@ -53,7 +53,7 @@ def child_flag_labels() -> dict[str, str]:
 def situation_labels() -> dict[str, str]:
     return {
         "fire": _("Fire"),
-        "natural_disaster": _("Natural disaster"),
+        "natural_disaster": _("Natural disaster (flood, mudflow, earthquake)"),
         "disease": _("Socially significant disease"),
         "legal_ground": _("Another ground provided by law"),
         "other": _("Other hardship (low income)"),
@@ -92,8 +92,9 @@ def question(step: str) -> str:
     kind = step.partition(".")[0]
     return {
         "groups": _("Tick everything that is about you or your family, then press Next. "
-                    "If nothing fits, press Next straight away."),
-        "group": _("Tick what is about you, then press Next."),
+                    "If nothing fits, press «None of these»."),
+        "group": _("Tick what is about you, then press Next. If nothing fits, press "
+                   "«None of these»."),
         "check_date": _("Which day shall I check? Press Today, or type a day of that period "
                         "(for example, if your house burned in May 2015): 15.05.2015 or "
                         "«май 2015»."),
@@ -101,14 +102,15 @@ def question(step: str) -> str:
                         "wheelchair?"),
         "child": _("Type the child's age in years (0 to 17) and tick what applies."),
         "situation": _("What happened?"),
-        "situation_date": _("When did it happen? Type the date, for example 05.03.2026."),
+        "situation_date": _("When did it happen? Type the date, for example 05.03.2026 or "
+                            "«a week ago»."),
         "age": _("How old are you? Type the number of full years."),
         "members": _("How many people are in your family, you included? "
                      "Press a number or type it."),
         "income": _("What is your family's total income per month, in tenge? "
                     "Type a number, for example 120 000. Or press Skip."),
         "history": _("Have you received any of these in the last 12 months? "
-                     "Tick them, then press Next."),
+                     "Tick them, then press Next. If not, press «None of these»."),
         "review": _("Here is what you told me. Press a line to change it, "
                     "or see the result."),
     }[kind]
@@ -171,5 +173,13 @@ def input_error(reason: str, step: str = "") -> str:
         "need_answer": _("Please choose one of the buttons."),
         "not_in_period": _("The decision was not in force on that day. Please type a day of "
                            "its period (it is above), for example 15.05.2015."),
+        "need_tick": _("Please tick what is about you. If nothing fits, press «None of "
+                       "these»."),
+        "need_flag": _("Please tick what applies to this child."),
+        "need_members": _("Please press the number of people or type it."),
+        "need_income": _("Please type the income, or press Skip if you do not know it."),
+        "need_years": _("Please type your age in years, or press Skip."),
+        "need_this": _("This answer is needed for the check: an approximate one will do."),
+        "which_one": _("Which one? Please press the button."),
         "use_buttons": _("Here please use the buttons below."),
     }[reason]
