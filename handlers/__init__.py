@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import errors, groups, menu, start
+from handlers import errors, forget, groups, menu, start
 from handlers.groups import private_only
 from handlers.screening import router as screening
 
@@ -14,6 +14,7 @@ def routers() -> list[Router]:
     # The citizen conversations run in private chats only; groups get one hint (groups.py).
     return [
         private_only(start.build_router()),
+        private_only(forget.build_router()),
         private_only(menu.build_router()),
         private_only(screening.build_router()),
         private_only(errors.build_router()),

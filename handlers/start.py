@@ -21,6 +21,7 @@ from handlers.common import SCREEN, renders_no_step, retire_screen, show_current
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
 from handlers.law import out_of_force_line
 from storage.repositories import ScreeningRepo, UserRepo
+from storage.retention import erase_traces
 
 
 def menu_text(ruleset: Ruleset, today: date) -> str:
@@ -129,6 +130,7 @@ async def help_(message: Message, state: FSMContext, **data: Any) -> None:
             "You can press the buttons or type a number where one is asked.\n"
             "/menu — main menu (your answers are kept)\n"
             "/cancel — stop and forget the answers of this check\n"
+            "/forget — erase everything the bot keeps about you\n"
             "/language — Қазақша / Русский\n"
             "/help — this help"
         )
@@ -151,6 +153,7 @@ async def cancel(
     if message.from_user is not None:  # "nothing is kept" includes the last saved check
         await ScreeningRepo(session).forget(message.from_user.id)
         await session.commit()
+        await erase_traces(session)  # and not left in the SQLite write-ahead log
     text, keyboard = main_menu(ruleset, clock)
     await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + text,
                          reply_markup=keyboard)

@@ -62,7 +62,7 @@ OUT_OF_FORCE = date(2026, 11, 25)
 async def dp(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Dispatcher]:
     dispatcher = create_dispatcher(settings, engine=engine, clock=Clock.fixed(IN_FORCE))
     yield dispatcher
-    await dispatcher.storage.close()
+    await dispatcher.emit_shutdown()  # background jobs, if it was started, and the storage
 
 
 ChatFactory = Callable[..., LocalChat]
