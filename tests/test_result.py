@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from babel.dates import format_date
 
+from bot.places import load_places
 from tests.test_screening import (  # noqa: F401
     LANGS,
     Persona,
@@ -167,6 +168,7 @@ async def test_checklist_and_where_to_apply_from_the_result_and_back(
     summary = await p.press("✅ Show the result")
     checklist = await p.press("📄 What to bring and where")
     assert p.t("What to bring (originals and copies, p. 13–14)") in checklist
+    assert load_places().department.name.get(lang) in checklist  # where: from the places data
     assert normalise(await p.press("⬅️ Back to the result")) == normalise(summary)
     where = await p.press("📍 Where to apply")
     assert p.t("Where to apply") in where

@@ -19,7 +19,7 @@ from bot.rules import Calendar, Result, Ruleset
 from bot.services.law import can_apply
 from handlers.formatting import current_locale, money
 from handlers.keyboards import MenuCB, menu_button
-from handlers.places import PlaceCB
+from handlers.places import PlaceCB, find_akim_button
 from handlers.screening.answers import Answers
 from handlers.screening.flow import KEY
 from handlers.screening.keyboards import SCB, Rows, button, markup
@@ -113,7 +113,8 @@ async def on_result_button(
     elif act == "detail":
         text, rows = _detail(callback_data.arg, result, answers, ruleset, calendar, live)
     else:
-        text, rows = checklist_text(result, ruleset, live=live), _back_rows()
+        text = checklist_text(result, ruleset, places, live=live)
+        rows = [[find_akim_button("result")], *_back_rows()]
     await query.message.edit_text(text, reply_markup=markup(rows))
 
 
@@ -158,7 +159,7 @@ def register(router: Router) -> None:
 
 async def documents_from_menu(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, ruleset: Ruleset,
-    clock: Clock, calendar: Calendar,
+    clock: Clock, calendar: Calendar, places: Places,
 ) -> None:
     """The merged checklist of the last result, or how to get one; Back to the menu."""
     await query.answer()
@@ -170,5 +171,6 @@ async def documents_from_menu(
         return
     result = evaluate(answers, ruleset, clock, calendar)
     await query.message.edit_text(
-        checklist_text(result, ruleset, live=can_apply(ruleset, clock.today())),
-        reply_markup=markup([[menu_button("menu", _("⬅️ Main menu"))]]))
+        checklist_text(result, ruleset, places, live=can_apply(ruleset, clock.today())),
+        reply_markup=markup([[find_akim_button("menu")],
+                             [menu_button("menu", _("⬅️ Main menu"))]]))

@@ -20,6 +20,7 @@ from bot.rules.engine import report_deadline
 from bot.services.law import can_apply
 from handlers.formatting import current_locale, day, mci, money
 from handlers.law import out_of_force_line
+from handlers.places import office_block
 from handlers.screening import texts
 from handlers.screening.answers import DATED_SITUATIONS, Answers
 
@@ -296,9 +297,11 @@ def _year_after(on: date) -> date:
 
 
 # -- the checklist -------------------------------------------------------------------------
-def checklist_text(result: Result, ruleset: Ruleset, *, live: bool = True) -> str:
-    """One merged list of documents for everything that needs an application, and when;
-    on a day out of force, what the decision asked for, without a timeline."""
+def checklist_text(
+    result: Result, ruleset: Ruleset, places: Places, *, live: bool = True
+) -> str:
+    """One merged list of documents for everything that needs an application, where to bring
+    it, and when; on a day out of force, what the decision asked for, without a timeline."""
     lang = current_locale()
     needing = [g.id for g in result.benefits if g.benefit.needs_application]
     if not result.benefits:
@@ -314,6 +317,10 @@ def checklist_text(result: Result, ruleset: Ruleset, *, live: bool = True) -> st
         lines.append(f"☐ <b>{html.escape(doc.plain.get(lang))}</b> "
                      f"({html.escape(doc.name.get(lang))})")
         lines.append("   " + html.escape(doc.where.get(lang)))
+    if live:
+        lines += ["", "<b>" + _("Where to apply") + "</b> " + cite(ruleset, "13"),
+                  office_block(places.department),
+                  _("or the akim of your settlement or rural okrug: find yours below.")]
     if result.timeline is not None and live:
         tl = result.timeline
         lines += ["", "<b>" + _("How long it takes (working days)") + "</b>", _(
