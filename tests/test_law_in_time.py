@@ -13,6 +13,7 @@ from bot.places import load_places
 from bot.rules import load_ruleset
 from bot.services.law import can_apply
 from tests.conftest import IN_FORCE, OUT_OF_FORCE
+from tests.test_result import lonely_pensioner
 from tests.test_screening import LANGS, Persona, normalise, persona_on  # noqa: F401
 
 RULESET = load_ruleset()
@@ -92,16 +93,7 @@ async def test_house_burned_in_may_2015_checked_today(persona_on, lang: str) -> 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_today_is_checked_as_what_the_decision_provided(persona_on, lang: str) -> None:
     p = persona_on(OUT_OF_FORCE, lang)
-    await p.start_check()
-    await p.press("📅 Today")
-    await p.press("Pensioners and the elderly")
-    await p.press("Next ➡️")
-    await p.press("I receive a pension")
-    await p.press("I live alone")
-    await p.press("Next ➡️")
-    await p.press("Skip ⏭")
-    await p.press("➖ None of these")
-    result = await p.press("✅ Show the result")
+    result = await lonely_pensioner(p, "📅 Today")
     assert repealed_line(p) in result
     assert p.t("Nothing can be applied for under this decision any more.") in result
     where = normalise("\n".join(r.text for r in await p.chat.click(p.t("📍 Where to ask today"))))

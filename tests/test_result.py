@@ -33,12 +33,28 @@ async def open_detail(p: Persona, benefit_id: str) -> str:
     return normalise("\n".join(r.text for r in await p.chat.click(button.text)))
 
 
+async def ticked(p: Persona, group: str, *statuses: str) -> None:
+    """From the first screen of a check: one group, then its boxes, each screen with Next."""
+    for label in (group, "Next ➡️", *statuses, "Next ➡️"):
+        await p.press(label)
+
+
+async def lonely_pensioner(p: Persona, *first: str) -> str:
+    """A pensioner living alone, income skipped, nothing received: the one-screen answer.
+    ``first``: what to press before the groups (the day of the check, out of force)."""
+    await p.start_check()
+    for label in first:
+        await p.press(label)
+    await ticked(p, "Pensioners and the elderly", "I receive a pension", "I live alone")
+    for label in ("Skip ⏭", "➖ None of these"):
+        await p.press(label)
+    return await p.press("✅ Show the result")
+
+
 async def children_with_disability(p: Persona, ages: tuple[int, ...]) -> str:
     await p.start_check()
-    await p.press("Family and children")
-    await p.press("Next ➡️")
-    await p.press("Children under 18 with a disability, HIV or without parental care")
-    await p.press("Next ➡️")
+    await ticked(p, "Family and children",
+                 "Children under 18 with a disability, HIV or without parental care")
     for i, age in enumerate(ages):
         if i:
             await p.press("➕ Add another child")
@@ -73,10 +89,7 @@ async def test_one_screen_first_then_each_benefit_with_persons_and_year(
 async def test_afghan_veteran_equated_and_paid_in_february(persona_on, lang: str) -> None:
     p = persona_on(date(2015, 11, 26), lang)
     await p.start_check()
-    await p.press("Veterans and those equated to them")
-    await p.press("Next ➡️")
-    await p.press("Served in Afghanistan")
-    await p.press("Next ➡️")
+    await ticked(p, "Veterans and those equated to them", "Served in Afghanistan")
     await p.press("1")
     await p.press("Skip ⏭")
     await p.press("➖ None of these")  # nothing received in the past year
@@ -93,15 +106,7 @@ async def test_afghan_veteran_equated_and_paid_in_february(persona_on, lang: str
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_holiday_after_the_repeal_is_said_in_plain_words(persona_on, lang: str) -> None:
     p = persona_on(date(2015, 11, 26), lang)
-    await p.start_check()
-    await p.press("Pensioners and the elderly")
-    await p.press("Next ➡️")
-    await p.press("I receive a pension")
-    await p.press("I live alone")
-    await p.press("Next ➡️")
-    await p.press("Skip ⏭")
-    await p.press("➖ None of these")
-    await p.press("✅ Show the result")
+    await lonely_pensioner(p)
     listing = normalise("\n".join(r.text for r in await p.chat.click(
         p.t("📋 Each kind of assistance"))))
     # p. 7.9 is paid on 1 October: the next one (2016) comes after the repeal of 23.06.2016.
@@ -116,10 +121,7 @@ async def test_nothing_granted_says_nothing_is_due_and_when_again(persona_on, la
     """Defect 2: chronic renal failure, helped five months ago."""
     p = persona_on(date(2015, 11, 26), lang)
     await p.start_check()
-    await p.press("Health: HIV, chronic renal failure")
-    await p.press("Next ➡️")
-    await p.press("Chronic renal failure")
-    await p.press("Next ➡️")
+    await ticked(p, "Health: HIV, chronic renal failure", "Chronic renal failure")
     await p.press("1")
     await p.press("Skip ⏭")
     await p.press(p.title("p9.4"))  # received within the last 12 months

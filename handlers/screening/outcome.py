@@ -82,6 +82,21 @@ async def finished_answers(
     return None if data is None else Answers.from_dict(data)
 
 
+async def _answers_here(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession
+) -> tuple[Message, Answers] | None:
+    """The press answered, and the message and answers to show; without a check, how to get
+    one (None)."""
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return None
+    answers = await finished_answers(query, state, session)
+    if answers is None:
+        await _no_check(query.message)
+        return None
+    return query.message, answers
+
+
 async def _no_check(message: Message) -> None:
     rows = [[menu_button("check", _("🔎 What assistance may I get?"))],
             [menu_button("menu", _("⬅️ Main menu"))]]
@@ -94,17 +109,14 @@ async def on_result_button(
     query: CallbackQuery, callback_data: SCB, state: FSMContext, session: AsyncSession,
     ruleset: Ruleset, clock: Clock, calendar: Calendar, places: Places,
 ) -> None:
-    """summary | details | detail:<id> | documents, under a result (or from the menu)."""
-    await query.answer()
-    if not isinstance(query.message, Message):
+    """summary | details | detail:<id> | documents, under a result."""
+    here = await _answers_here(query, state, session)
+    if here is None:
         return
-    answers = await finished_answers(query, state, session)
-    if answers is None:
-        await _no_check(query.message)
-        return
+    message, answers = here
     act = callback_data.act
     if act == "summary":
-        await present(query.message, answers, ruleset, clock, calendar, places)
+        await present(message, answers, ruleset, clock, calendar, places)
         return
     result = evaluate(answers, ruleset, clock, calendar)
     live = can_apply(ruleset, clock.today())
@@ -115,7 +127,7 @@ async def on_result_button(
     else:
         text = checklist_text(result, ruleset, places, live=live)
         rows = [[find_akim_button("result")], *_back_rows()]
-    await query.message.edit_text(text, reply_markup=markup(rows))
+    await message.edit_text(text, reply_markup=markup(rows))
 
 
 def _details(
@@ -162,15 +174,12 @@ async def documents_from_menu(
     clock: Clock, calendar: Calendar, places: Places,
 ) -> None:
     """The merged checklist of the last result, or how to get one; Back to the menu."""
-    await query.answer()
-    if not isinstance(query.message, Message):
+    here = await _answers_here(query, state, session)
+    if here is None:
         return
-    answers = await finished_answers(query, state, session)
-    if answers is None:
-        await _no_check(query.message)
-        return
+    message, answers = here
     result = evaluate(answers, ruleset, clock, calendar)
-    await query.message.edit_text(
+    await message.edit_text(
         checklist_text(result, ruleset, places, live=can_apply(ruleset, clock.today())),
         reply_markup=markup([[find_akim_button("menu")],
                              [menu_button("menu", _("⬅️ Main menu"))]]))
