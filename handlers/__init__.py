@@ -11,7 +11,8 @@ from handlers.screening import router as screening
 
 def routers() -> list[Router]:
     # Built anew per dispatcher: an aiogram router can belong to one parent only.
-    # The citizen conversations run in private chats only; groups get one hint (groups.py).
+    # The citizen conversations run in private chats only; groups get one hint (groups.py),
+    # after any router meant for a group (the staff chat).
     return [
         private_only(start.build_router()),
         private_only(forget.build_router()),

@@ -45,9 +45,10 @@ async def in_group(message: Message, bot: Bot, fsm_storage: BaseStorage, clock: 
 
 async def _addressed(message: Message, bot: Bot) -> bool:
     text = message.text or message.caption or ""
-    if text.startswith("/"):
-        return True
     me = await bot.me()
+    if text.startswith("/"):  # a command, unless it names another bot (/start@other_bot)
+        mention = text.split(maxsplit=1)[0].partition("@")[2]
+        return not mention or mention.casefold() == (me.username or "").casefold()
     if me.username and f"@{me.username}".casefold() in text.casefold():
         return True
     replied = message.reply_to_message

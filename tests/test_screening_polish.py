@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from tests.test_screening import LANGS, Persona, normalise, persona_on  # noqa: F401  (fixture)
+from tests.test_screening import (  # noqa: F401  (fixture)
+    LANGS,
+    Persona,
+    family_of_four_after_fire,
+    normalise,
+    persona_on,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,13 +91,7 @@ async def test_the_step_counter_holds_while_a_screen_is_open(persona_on, lang: s
 @pytest.mark.parametrize("lang", LANGS)
 async def test_the_review_shows_a_difficult_situation(persona_on, lang: str) -> None:  # noqa: F811
     p = persona_on(date(2015, 4, 20), lang)
-    await p.start_check()
-    await p.press("Hardship: fire, natural disaster, illness")
-    await p.press("Next ➡️")
-    await p.press("Fire")
-    await p.type("10.04.2015")
-    await p.press("4")
-    await p.type("120000")
+    await family_of_four_after_fire(p, "10.04.2015")
     await p.press("➖ None of these")
     review = p.chat.last_text
     assert p.t("nothing of the list") not in review
@@ -102,13 +102,7 @@ async def test_the_review_shows_a_difficult_situation(persona_on, lang: str) -> 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_status_added_from_the_review_asks_its_follow_up(persona_on, lang: str) -> None:  # noqa: F811
     p = persona_on(date(2015, 4, 20), lang)
-    await p.start_check()
-    await p.press("Hardship: fire, natural disaster, illness")
-    await p.press("Next ➡️")
-    await p.press("Fire")
-    await p.type("10.04.2015")
-    await p.press("4")
-    await p.type("120000")
+    await family_of_four_after_fire(p, "10.04.2015")
     await p.press("➖ None of these")  # p. 9.11 not received
     await p.press("✏️ What is about me")
     await p.press("Pensioners and the elderly")
@@ -188,7 +182,8 @@ async def test_yes_no_and_dont_know_on_other_screens(persona_on, lang: str) -> N
     await p.type(say["no"])  # no wheelchair
     assert p.t("Family size") in p.chat.last_text
     reply = await p.type(say["dont_know"])  # family size is needed
-    assert p.t("This answer is needed for the check: an approximate one will do.") in reply
+    assert p.t("This answer is needed for the check. If you are not sure, "
+               "give the closest one: you can change it before the result.") in reply
     assert p.t("Family size") in p.chat.last_text
 
 
@@ -205,6 +200,11 @@ async def test_a_tiny_income_is_asked_about_not_stored(persona_on, lang: str) ->
     await p.chat.click(next(b.text for b in p.chat.screen.flat_buttons  # type: ignore[union-attr]
                             if normalise(b.text) == yes))
     assert p.t("Income per month: {amount}").format(amount="120 000 ₸") in normalise(
+        p.chat.last_text)
+    await p.press("✏️ Income")
+    await p.type("95")
+    await p.type(SAY[lang]["yes"])  # yes, 95 000
+    assert p.t("Income per month: {amount}").format(amount="95 000 ₸") in normalise(
         p.chat.last_text)
     await p.press("✏️ Income")
     await p.type("0")

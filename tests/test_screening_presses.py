@@ -125,6 +125,7 @@ async def test_in_a_group_only_one_hint_to_write_privately(persona_on, bot: Bot,
     p = persona_on(date(2015, 4, 20), lang)
     p.chat.chat = Chat(id=-1001, type="supergroup", title="Sozak village")
 
+    assert await p.chat.send("/start@another_bot") == []  # not to us
     first = await p.chat.send("/start")
     assert len(first) == 1
     hint = p.t("I answer questions about assistance only in a private chat, so that your "

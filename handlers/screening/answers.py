@@ -185,9 +185,22 @@ class Answers:
         return evaluate(self.profile(on), ruleset, calendar)
 
     def history_candidates(self, ruleset: Ruleset, on: date) -> list[str]:
-        """One-off application benefits this profile would get: p. 23 may block a repeat."""
-        result = evaluate(self.profile(on, with_history=False), ruleset)
-        return [g.id for g in result.benefits if g.benefit.one_off_application]
+        """One-off application benefits this profile would get: p. 23 may block a repeat.
+
+        Asked several times per button press (the plan, the screen, the review's follow-ups):
+        remembered for the same answers, as the engine is the costly part of a press."""
+        key = (id(ruleset), on, repr({k: v for k, v in vars(self).items() if k != "history"}))
+        known = _CANDIDATES.get(key)
+        if known is None or known[0] is not ruleset:
+            if len(_CANDIDATES) > 1024:
+                _CANDIDATES.clear()
+            result = evaluate(self.profile(on, with_history=False), ruleset)
+            ids = [g.id for g in result.benefits if g.benefit.one_off_application]
+            known = _CANDIDATES[key] = (ruleset, ids)  # the ruleset held: its id stays its own
+        return list(known[1])
+
+
+_CANDIDATES: dict[tuple[int, date, str], tuple[Ruleset, list[str]]] = {}
 
 
 # Disability has a single status (ticked with the group); hardship asks about the situation.

@@ -39,6 +39,8 @@ class Flow:
         self.others = others or {}  # other conversations' FSM data, written back untouched
         self.answers = Answers.from_dict(data.get("answers"))
         self.ruleset, self.clock_today = ruleset, today
+        if data and self.step not in self.plan():  # stored by an older version: start over
+            self.data["step"] = "review" if self.reviewing else self.plan()[0]
 
     @property
     def today(self) -> date:
@@ -68,9 +70,8 @@ class Flow:
     # -- where the citizen is ----------------------------------------------------------------
     @property
     def step(self) -> str:
-        plan = self.plan()
-        step = str(self.data.get("step") or plan[0])
-        return step if step in plan else "review" if self.reviewing else plan[0]
+        """Always a step of the plan: checked on load, and every move goes to one."""
+        return str(self.data.get("step") or self.plan()[0])
 
     @property
     def reviewing(self) -> bool:

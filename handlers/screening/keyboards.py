@@ -25,13 +25,14 @@ def button(text: str, act: str, arg: str = "") -> InlineKeyboardButton:
 
 
 def stamp(rows: Rows, step: str) -> Rows:
-    """The step written into every screening button of a screen."""
+    """The step written into every screening button of a screen (built with step "")."""
+    blank = f"{SCB.__prefix__}{SCB.__separator__}{SCB.__separator__}"  # "s::"
+
     def stamped(b: InlineKeyboardButton) -> InlineKeyboardButton:
-        if b.callback_data is None or not b.callback_data.startswith(SCB.__prefix__ + ":"):
+        if b.callback_data is None or not b.callback_data.startswith(blank):
             return b
-        data = SCB.unpack(b.callback_data)
-        return b.model_copy(update={"callback_data": SCB(
-            step=step, act=data.act, arg=data.arg).pack()})
+        data = blank[:-1] + step + b.callback_data[len(blank) - 1 :]
+        return b.model_copy(update={"callback_data": data})
 
     return [[stamped(b) for b in row] for row in rows]
 

@@ -153,10 +153,9 @@ async def on_button(
     elif act == "none":
         flow.answers.clear(flow.step)
         flow.forward()
-    elif act == "add_child":
-        if len(flow.answers.children) < MAX_CHILDREN:
-            flow.answers.children.append({})
-            flow.go(f"child.{len(flow.answers.children) - 1}")
+    elif act == "add_child":  # offered below MAX_CHILDREN only
+        flow.answers.children.append({})
+        flow.go(f"child.{len(flow.answers.children) - 1}")
     elif act == "drop_child":
         index = int(flow.step.partition(".")[2])
         del flow.answers.children[index]
@@ -275,6 +274,11 @@ def _typed(flow: Flow, text: str) -> bool:
         a.check_on = parse_day_or_month(
             text, today=flow.clock_today, first=first, last=last).isoformat()
         return True
+    guess = flow.data.pop("guess", None)
+    if said is not None and kind == "income" and guess is not None:  # "did you mean …?"
+        if said:
+            a.income, a.income_skipped = str(Decimal(guess) * 1000), False
+        return said  # "no": the question again, without the guess
     if kind == "age":
         a.age = parse_int(text, low=0, high=130)
         return True

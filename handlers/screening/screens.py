@@ -13,7 +13,13 @@ from bot.rules import Ruleset
 from handlers.formatting import current_locale, day, money
 from handlers.law import out_of_force_line
 from handlers.screening import texts
-from handlers.screening.answers import CHECKLISTS, DATED_SITUATIONS, GROUPS, Answers
+from handlers.screening.answers import (
+    CHECKLISTS,
+    DATED_SITUATIONS,
+    GROUPS,
+    MAX_CHILDREN,
+    Answers,
+)
 from handlers.screening.keyboards import (
     Rows,
     button,
@@ -73,7 +79,8 @@ def _rows(
         lines += ["", texts.privacy()]
         return toggles(texts.group_labels(), a.groups)
     if kind == "group":
-        labels = {s: texts.status_labels()[s] for s in GROUPS[arg]}
+        every = texts.status_labels()
+        labels = {s: every[s] for s in GROUPS[arg]}
         rows = toggles(labels, a.statuses)
         if arg == "family":
             label = _("Children under 18 with a disability, HIV or without parental care")
@@ -88,7 +95,8 @@ def _rows(
         lines += ["", _("Age: {age}").format(age=age if age is not None else "—")]
         flags = {f for f, on in child.items() if on is True}
         rows = toggles(texts.child_flag_labels(), flags)
-        rows.append([button(_("➕ Add another child"), "add_child")])
+        if len(a.children) < MAX_CHILDREN:
+            rows.append([button(_("➕ Add another child"), "add_child")])
         if len(a.children) > 1:
             rows.append([button(_("🗑 Remove this child"), "drop_child")])
         return rows

@@ -179,7 +179,8 @@ def input_error(reason: str, step: str = "") -> str:
         "need_members": _("Please press the number of people or type it."),
         "need_income": _("Please type the income, or press Skip if you do not know it."),
         "need_years": _("Please type your age in years, or press Skip."),
-        "need_this": _("This answer is needed for the check: an approximate one will do."),
+        "need_this": _("This answer is needed for the check. If you are not sure, give the "
+                       "closest one: you can change it before the result."),
         "which_one": _("Which one? Please press the button."),
         "use_buttons": _("Here please use the buttons below."),
     }[reason]
