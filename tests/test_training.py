@@ -68,3 +68,15 @@ async def test_no_mark_on_the_real_clock(make_chat, bot: Bot) -> None:
     for request in bot.session.requests:
         if isinstance(request, SendMessage | EditMessageText):
             assert "🎓" not in (request.text or "")
+
+
+async def test_a_document_caption_is_marked(training) -> None:
+    from aiogram.methods import SendDocument
+    from aiogram.types import BufferedInputFile
+
+    dp, bot = training
+    with dp["i18n"].context(), dp["i18n"].use_locale("kk"):
+        await bot.send_document(100, BufferedInputFile(b"%PDF-1.4", "result.pdf"),
+                                caption="Нәтиже")
+    sent = next(r for r in bot.session.requests if isinstance(r, SendDocument))
+    assert sent.caption == f"<i>{MARK['kk']}</i>\nНәтиже"
