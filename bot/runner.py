@@ -11,7 +11,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiohttp import web
 
-from bot.app import create_bot, create_dispatcher
+from bot.app import create_bot, create_clock, create_dispatcher
 from bot.config import Settings, StartupError
 from bot.polling import run_polling
 from bot.webhook import StrictRequestHandler
@@ -20,10 +20,11 @@ log = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
-    bot = create_bot(settings)
+    clock = create_clock(settings)  # one clock: the training mark and the chat agree
+    bot = create_bot(settings, clock=clock)
     try:
         await check_api(bot, settings)
-        dp = create_dispatcher(settings)
+        dp = create_dispatcher(settings, clock=clock)
         if settings.webhook_url:
             await _serve_webhook(settings, bot, dp)
         else:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import errors, forget, menu, start
+from handlers import errors, forget, groups, menu, start
+from handlers.groups import private_only
 from handlers.screening import router as screening
 
 
 def routers() -> list[Router]:
     # Built anew per dispatcher: an aiogram router can belong to one parent only.
+    # The citizen conversations run in private chats only; groups get one hint (groups.py),
+    # after any router meant for a group (the staff chat).
     return [
-        start.build_router(),
-        forget.build_router(),
-        menu.build_router(),
-        screening.build_router(),
-        errors.build_router(),
+        private_only(start.build_router()),
+        private_only(forget.build_router()),
+        private_only(menu.build_router()),
+        private_only(screening.build_router()),
+        private_only(errors.build_router()),
+        groups.build_router(),
     ]

@@ -28,7 +28,7 @@ from storage.isolation import ChatIsolation
 from storage.models import HandledUpdate, Screening
 from storage.repositories import HandledUpdateRepo
 from storage.retention import purge_handled_updates
-from tests.test_screening import Persona
+from tests.test_screening import Persona, nothing_to_get
 
 DAY = date(2015, 4, 20)
 SORRY = "Sorry, something went wrong on our side. Your answers are kept; let us go on from here."
@@ -152,12 +152,7 @@ async def test_a_result_is_stored_with_its_update(
     day_dp: Dispatcher, bot: Bot, engine: AsyncEngine
 ) -> None:
     """The screening row and the FSM change are committed together, at the update's end."""
-    p = persona(day_dp, bot)
-    await p.start_check()
-    await p.press("Next ➡️")
-    await p.press("2")
-    await p.type("400000")
-    await p.press("✅ Show the result")
+    await nothing_to_get(persona(day_dp, bot))
     async with create_session_factory(engine)() as session:
         count = await session.scalar(select(func.count()).select_from(Screening))
     assert count == 1
