@@ -31,6 +31,8 @@ from tests.e2e.test_e2e_http import (
     wait_until_serving,
 )
 
+# A day decision No. 241 was in force: the check starts with the groups, not the day to check.
+IN_FORCE = "2015-04-20"
 SORRY = "Sorry, something went wrong on our side. Your answers are kept; let us go on from here."
 
 
@@ -94,7 +96,7 @@ async def test_killed_mid_update_the_tick_is_stored_once(
     stub: BotAPIStub, start_bot: StartBot, tmp_path: Path
 ) -> None:
     user = 3001
-    env = bot_env(tmp_path, stub.url)
+    env = bot_env(tmp_path, stub.url, CLOCK_START=IN_FORCE)
     first, screen, press = await tick_in_flight(stub, start_bot, tmp_path, env, user)
     first.proc.kill()
     await first.proc.wait()
@@ -118,7 +120,7 @@ async def test_sigterm_mid_update_finishes_it_and_it_is_not_handled_again(
     stub: BotAPIStub, start_bot: StartBot, tmp_path: Path
 ) -> None:
     user = 3002
-    env = bot_env(tmp_path, stub.url)
+    env = bot_env(tmp_path, stub.url, CLOCK_START=IN_FORCE)
     first, screen, press = await tick_in_flight(stub, start_bot, tmp_path, env, user)
     assert await first.terminate() == 0, first.log  # finishes the update in hand, then exits
     assert "Traceback" not in first.log
