@@ -132,7 +132,7 @@ _AGO = re.compile(
 _DATE = re.compile(r"^(\d{1,2})[./\- ](\d{1,2})(?:[./\- ](\d{2}|\d{4}))?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # "19 ноября", "19 қараша", "19 қарашада": month names by their first letters.
-_MONTHS = (
+_MONTHS: tuple[tuple[str, ...], ...] = (
     ("янв", "қаң", "кан"), ("фев", "ақп", "акп"), ("мар", "нау"), ("апр", "сәу", "сау"),
     ("мая", "май", "мам"), ("июн", "мау"), ("июл", "шіл", "шил"), ("авг", "там"),
     ("сен", "қыр", "кыр"), ("окт", "қаз", "каз"), ("ноя", "қар", "кар"), ("дек", "жел"),
@@ -189,4 +189,37 @@ def _checked(value: date, today: date, earliest: date) -> date:
         raise InputError("future")
     if value < earliest:
         raise InputError("too_early")
+    return value
+
+
+# "май 2015", "мамыр 2015 ж.", "05.2015": a month of a year.
+_MONTH_YEAR = re.compile(
+    r"^(?P<month>[^\d\s.]+)\.?\s+(?P<year>\d{4})(\s*(г|года?|ж|жыл\w*)\.?)?$"
+)
+_NUMERIC_MONTH = re.compile(r"^(?P<month>\d{1,2})[./\-](?P<year>\d{4})$")
+
+
+def parse_day_or_month(text: str, *, today: date, first: date, last: date) -> date:
+    """'15.05.2015', 'май 2015', 'мамыр 2015', '05.2015' → a day in ``first``..``last``.
+
+    A month alone means its last day (or ``last``, if sooner), so that an event in that month
+    is on or before the day checked. Outside the period: InputError("not_in_period").
+    """
+    word = " ".join(text.strip().lower().split())
+    month: int | None = None
+    if m := _NUMERIC_MONTH.match(word):
+        month, year = int(m["month"]), int(m["year"])
+    elif m := _MONTH_YEAR.match(word):
+        month, year = _month(m["month"]), int(m["year"])
+    if month is not None:
+        if not 1 <= month <= 12:
+            raise InputError("bad_date")
+        following = date(year + month // 12, month % 12 + 1, 1)
+        value = min(following - timedelta(days=1), last)
+    else:
+        value = parse_past_date(word, today=today, earliest=date.min)
+    if value > today:
+        raise InputError("future")
+    if not first <= value <= last:
+        raise InputError("not_in_period")
     return value

@@ -30,10 +30,11 @@ def language_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def menu_keyboard() -> InlineKeyboardMarkup:
+def menu_keyboard(*, applying: bool = True) -> InlineKeyboardMarkup:
+    """``applying``: False on a day no ruleset is in force, when applying means nothing."""
     items = [
         ("check", _("🔎 What assistance may I get?")),
-        ("apply", _("📝 Apply")),
+        *([("apply", _("📝 Apply"))] if applying else []),
         ("mine", _("📂 My applications")),
         ("documents", _("📄 Documents to bring")),
         ("where", _("📍 Where to apply")),

@@ -2,30 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.i18n import LOCALES, telegram_locale
+from bot.rules import Ruleset
+from bot.services.law import can_apply
 from handlers.common import SCREEN, renders_no_step, retire_screen, show_current_step
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
+from handlers.law import out_of_force_line
 from storage.repositories import ScreeningRepo, UserRepo
 from storage.retention import erase_traces
 
 
-def menu_text() -> str:
-    return _(
-        "<b>Main menu</b>\n"
+def menu_text(ruleset: Ruleset, today: date) -> str:
+    lines = ["<b>" + _("Main menu") + "</b>"]
+    warning = out_of_force_line(ruleset, today)
+    if warning:
+        lines.append(warning)
+    lines.append(_(
         "I help residents of Sozak district learn which local social assistance "
         "(әлеуметтік көмек) they may get, what to bring and where to apply.\n"
         "Choose below."
-    )
+    ))
+    return "\n".join(lines)
+
+
+def main_menu(ruleset: Ruleset, clock: Clock) -> tuple[str, InlineKeyboardMarkup]:
+    """The menu's text and buttons for today: "apply" only while the decision is in force."""
+    today = clock.today()
+    return menu_text(ruleset, today), menu_keyboard(applying=can_apply(ruleset, today))
 
 
 @renders_no_step
@@ -34,7 +49,8 @@ async def show_menu(message: Message, state: FSMContext, data: dict[str, Any]) -
     if data.get("user_language") is None and telegram_locale(data.get("event_from_user")) is None:
         await message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
         return
-    await message.answer(menu_text(), reply_markup=menu_keyboard())
+    text, keyboard = main_menu(data["ruleset"], data["clock"])
+    await message.answer(text, reply_markup=keyboard)
 
 
 async def start(
@@ -42,6 +58,8 @@ async def start(
     state: FSMContext,
     session: AsyncSession,
     i18n: I18n,
+    ruleset: Ruleset,
+    clock: Clock,
     user_language: str | None = None,
 ) -> None:
     await leave_screen(message, state)
@@ -51,7 +69,8 @@ async def start(
             await message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
             return
         await _remember_language(session, i18n, message, detected)
-    await message.answer(_("Hello! 👋") + "\n\n" + menu_text(), reply_markup=menu_keyboard())
+    text, keyboard = main_menu(ruleset, clock)
+    await message.answer(_("Hello! 👋") + "\n\n" + text, reply_markup=keyboard)
 
 
 async def ask_language(message: Message) -> None:
@@ -119,21 +138,25 @@ async def help_(message: Message, state: FSMContext, **data: Any) -> None:
     await show_current_step(message, state, data)
 
 
-async def menu(message: Message, state: FSMContext) -> None:
+async def menu(message: Message, state: FSMContext, ruleset: Ruleset, clock: Clock) -> None:
     # Leave the conversation but keep its answers, so "continue" can pick it up.
     await leave_screen(message, state)
-    await message.answer(menu_text(), reply_markup=menu_keyboard())
+    text, keyboard = main_menu(ruleset, clock)
+    await message.answer(text, reply_markup=keyboard)
 
 
-async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def cancel(
+    message: Message, state: FSMContext, session: AsyncSession, ruleset: Ruleset, clock: Clock
+) -> None:
     await leave_screen(message, state)
     await state.clear()
     if message.from_user is not None:  # "nothing is kept" includes the last saved check
         await ScreeningRepo(session).forget(message.from_user.id)
         await session.commit()
         await erase_traces(session)  # and not left in the SQLite write-ahead log
-    await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + menu_text(),
-                         reply_markup=menu_keyboard())
+    text, keyboard = main_menu(ruleset, clock)
+    await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + text,
+                         reply_markup=keyboard)
 
 
 async def leave_screen(message: Message, state: FSMContext) -> None:
@@ -145,11 +168,14 @@ async def leave_screen(message: Message, state: FSMContext) -> None:
         await state.set_data(data)
 
 
-async def back_to_menu(query: CallbackQuery, state: FSMContext) -> None:
+async def back_to_menu(
+    query: CallbackQuery, state: FSMContext, ruleset: Ruleset, clock: Clock
+) -> None:
     await state.set_state(None)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(menu_text(), reply_markup=menu_keyboard())
+        text, keyboard = main_menu(ruleset, clock)
+        await query.message.edit_text(text, reply_markup=keyboard)
 
 
 def build_router() -> Router:

@@ -111,7 +111,7 @@ async def test_a_status_added_from_the_review_asks_its_follow_up(persona_on, lan
     await p.press(p.title("p9.8"))
     reply = await p.press("Next ➡️")
     assert p.t("Check your answers") in reply
-    result = await p.press("✅ Show the result")
+    result = await p.result()
     assert p.t("Not granted, and why") in result
     assert p.title("p9.8") in result.split(p.t("Not granted, and why"))[1]
 
@@ -224,7 +224,7 @@ async def test_monthly_payments_read_cleanly(persona_on, lang: str) -> None:  # 
     await p.type("30 000")
     while p.t("Check your answers") not in p.chat.last_text:
         await p.press("➖ None of these")
-    result = await p.press("✅ Show the result")
+    result = await p.result()
     assert p.title("p9.5") in result
     assert ".." not in result.replace("...", "")
 

@@ -359,7 +359,7 @@ async def test_each_press_is_answered(make_chat: ChatFactory, dp: Dispatcher, bo
         await chat.click(tr(dp, item, "ru"))
         answered = [r for r in bot.session.requests[mark:] if isinstance(r, AnswerCallbackQuery)]
         assert len(answered) == 1, item
-        await chat.click(1)  # back to the menu
+        await chat.click(tr(dp, "⬅️ Main menu", "ru"))
 
 
 # -- the command list Telegram shows ----------------------------------------------------------

@@ -48,6 +48,7 @@ class Answers:
     income: str | None = None  # Decimal as text: JSON keeps it exact
     income_skipped: bool = False
     history: list[str] = field(default_factory=list)
+    check_on: str | None = None  # the day of the check, when not today (ISO)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Answers:
@@ -122,9 +123,16 @@ class Answers:
     def wants_children(self) -> bool:
         return "family" in self.groups and self.has_children
 
-    def plan(self, ruleset: Ruleset, on: date) -> list[str]:
-        """The screens this citizen needs, in order; only questions that can change the result."""
-        steps = ["groups"]
+    def check_day(self, today: date) -> date:
+        """The day the engine evaluates: the one asked for, else today."""
+        return date.fromisoformat(self.check_on) if self.check_on else today
+
+    def plan(self, ruleset: Ruleset, on: date, *, asks_date: bool = False) -> list[str]:
+        """The screens this citizen needs, in order; only questions that can change the result.
+
+        ``asks_date``: today no ruleset is in force, so the day of the check is asked first."""
+        steps = ["check_date"] if asks_date else []
+        steps.append("groups")
         steps += [f"group.{g}" for g in GROUPS if g in self.groups and g not in _NO_CHECKLIST]
         if "disability" in self.groups:
             steps.append("wheelchair")

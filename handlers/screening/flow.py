@@ -21,6 +21,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.rules import Ruleset
+from bot.services.law import can_apply
 from handlers.screening.answers import Answers
 from handlers.screening.keyboards import callback_data
 from handlers.screening.screens import render_step
@@ -37,9 +38,19 @@ class Flow:
         self.data = data
         self.others = others or {}  # other conversations' FSM data, written back untouched
         self.answers = Answers.from_dict(data.get("answers"))
-        self.ruleset, self.today = ruleset, today
+        self.ruleset, self.clock_today = ruleset, today
         if data and self.step not in self.plan():  # stored by an older version: start over
-            self.data["step"] = "review" if self.reviewing else "groups"
+            self.data["step"] = "review" if self.reviewing else self.plan()[0]
+
+    @property
+    def today(self) -> date:
+        """The day of the check: today, or the day the citizen asked for."""
+        return self.answers.check_day(self.clock_today)
+
+    @property
+    def live(self) -> bool:
+        """Today the decision is in force: applying means something."""
+        return can_apply(self.ruleset, self.clock_today)
 
     @classmethod
     async def load(cls, state: FSMContext, ruleset: Ruleset, today: Today) -> Flow:
@@ -51,23 +62,23 @@ class Flow:
         # One write of what was read (set_data), not a locked read-modify-write (update_data).
         await state.set_data({**self.others, KEY: self.data})
 
-    def restart(self, answers: Answers | None = None, step: str = "groups") -> None:
+    def restart(self, answers: Answers | None = None, step: str | None = None) -> None:
         self.answers = answers or Answers()
         self.data = {}
-        self.go(step)
+        self.go(step or self.plan()[0])
 
     # -- where the citizen is ----------------------------------------------------------------
     @property
     def step(self) -> str:
         """Always a step of the plan: checked on load, and every move goes to one."""
-        return str(self.data.get("step") or "groups")
+        return str(self.data.get("step") or self.plan()[0])
 
     @property
     def reviewing(self) -> bool:
         return bool(self.data.get("reviewing"))
 
     def plan(self) -> list[str]:
-        return self.answers.plan(self.ruleset, self.today)
+        return self.answers.plan(self.ruleset, self.today, asks_date=not self.live)
 
     def go(self, step: str) -> None:
         self.data.update(step=step, why=False, total=len(self.plan()))
@@ -120,7 +131,7 @@ class Flow:
         plan = self.plan()
         return render_step(
             self.step, self.answers, plan, why_open=bool(self.data.get("why")),
-            ruleset=self.ruleset, today=self.today,
+            ruleset=self.ruleset, today=self.today, clock_today=self.clock_today,
             total=max(int(self.data.get("total") or len(plan)), plan.index(self.step) + 1),
             guess=self.data.get("guess"),
         )

@@ -6,8 +6,6 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from handlers.keyboards import menu_button
-
 
 class SCB(CallbackData, prefix="s"):
     """step: the screen the button belongs to ("" off the steps, e.g. under a result), so a
@@ -74,14 +72,5 @@ def navigation(*, why_open: bool, can_skip: bool = False, can_go_on: bool = True
 def markup(rows: Rows) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
-
 def callback_data(keyboard: InlineKeyboardMarkup) -> set[str]:
     return {b.callback_data for row in keyboard.inline_keyboard for b in row if b.callback_data}
-
-
-def result_keyboard() -> InlineKeyboardMarkup:
-    return markup([
-        [button(_("📄 What to bring and where"), "documents")],
-        [button(_("✏️ Change my answers"), "edit", "review")],
-        [menu_button("menu", _("⬅️ Main menu"))],
-    ])

@@ -17,15 +17,26 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.parsing import InputError, dont_know, parse_int, parse_number, parse_past_date, yes_no
+from bot.clock import Clock
+from bot.parsing import (
+    InputError,
+    dont_know,
+    parse_day_or_month,
+    parse_int,
+    parse_number,
+    parse_past_date,
+    yes_no,
+)
+from bot.places import Places
 from bot.rules import Calendar, Ruleset
+from bot.services.law import checkable_days
 from handlers.common import SCREEN, renders_steps_of, retire_screen
-from handlers.keyboards import MenuCB, back_to_menu_keyboard, menu_button
-from handlers.screening import texts
+from handlers.keyboards import MenuCB, menu_button
+from handlers.law import out_of_force_line
+from handlers.screening import outcome, texts
 from handlers.screening.answers import CHECKLISTS, MAX_CHILDREN, Answers
 from handlers.screening.flow import KEY, Flow, Today
-from handlers.screening.keyboards import SCB, button, markup, result_keyboard
-from handlers.screening.result import checklist_text, result_messages
+from handlers.screening.keyboards import SCB, button, markup
 from handlers.start import back_to_menu
 from storage.repositories import ScreeningRepo
 
@@ -87,9 +98,12 @@ async def open_check(
     rows.append([button(_("🔄 Start a new check"), "new")])
     rows.append([menu_button("menu", _("⬅️ Main menu"))])
     if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _("<b>What assistance may I get?</b>\nChoose how to go on."), reply_markup=markup(rows)
-        )
+        text = _("<b>What assistance may I get?</b>\nChoose how to go on.")
+        warning = out_of_force_line(ruleset, today())  # before the question, as on step 1
+        if warning:
+            head, _nl, question = text.partition("\n")
+            text = f"{head}\n{warning}\n{question}"
+        await query.message.edit_text(text, reply_markup=markup(rows))
 
 
 async def _start(query: CallbackQuery, state: FSMContext, ruleset: Ruleset, today: Today) -> None:
@@ -125,7 +139,7 @@ async def stale(query: CallbackQuery) -> None:
 # -- answering with buttons ----------------------------------------------------------------
 async def on_button(
     query: CallbackQuery, callback_data: SCB, state: FSMContext, session: AsyncSession,
-    ruleset: Ruleset, today: Today, calendar: Calendar,
+    ruleset: Ruleset, today: Today, calendar: Calendar, clock: Clock, places: Places,
 ) -> None:
     flow = await Flow.load(state, ruleset, today)
     if not flow.offers(query.data):
@@ -165,7 +179,8 @@ async def on_button(
     elif act == "back":
         if not flow.backward():
             await flow.save(state)
-            await back_to_menu(query, state)  # leaving the first step: the menu, answers kept
+            # Leaving the first step: the menu, answers kept.
+            await back_to_menu(query, state, ruleset, clock)
             return
     elif act == "edit":
         flow.data["reviewing"] = True
@@ -174,7 +189,7 @@ async def on_button(
         flow.go(arg)
     elif act == "result":
         await query.answer()
-        await show_result(query, flow, state, session, calendar)
+        await show_result(query, flow, state, session, calendar, clock, places)
         return
     await query.answer()
     await edit_screen(query, flow, state)
@@ -206,7 +221,9 @@ def _flip(items: list[str], item: str) -> None:
 
 def _pick(flow: Flow, value: str) -> None:
     a, step = flow.answers, flow.step
-    if step == "wheelchair":
+    if step == "check_date":
+        a.check_on = None  # "today"
+    elif step == "wheelchair":
         a.wheelchair = value
     elif step == "situation":
         if value != a.situation:
@@ -252,6 +269,11 @@ def _typed(flow: Flow, text: str) -> bool:
     said = yes_no(text)
     if said is not None and kind in (*CHECKLISTS, "wheelchair"):
         return _yes_no(flow, said)
+    if kind == "check_date":
+        first, last = checkable_days(flow.ruleset, flow.clock_today)
+        a.check_on = parse_day_or_month(
+            text, today=flow.clock_today, first=first, last=last).isoformat()
+        return True
     guess = flow.data.pop("guess", None)
     if said is not None and kind == "income" and guess is not None:  # "did you mean …?"
         if said:
@@ -300,9 +322,8 @@ def _yes_no(flow: Flow, yes: bool) -> bool:
 # -- the result ----------------------------------------------------------------------------
 async def show_result(
     query: CallbackQuery, flow: Flow, state: FSMContext, session: AsyncSession,
-    calendar: Calendar,
+    calendar: Calendar, clock: Clock, places: Places,
 ) -> None:
-    result = flow.answers.evaluate(flow.ruleset, flow.today, calendar=calendar)
     if query.from_user is not None:
         await ScreeningRepo(session).save(query.from_user.id, flow.answers.to_dict())
         await session.commit()  # before the FSM storage writes (SQLite: one writer)
@@ -310,19 +331,13 @@ async def show_result(
     flow.others.pop(SCREEN, None)  # the screen becomes the result: its buttons stay
     await flow.save(state)
     await state.set_state(None)
-    if not isinstance(query.message, Message):
-        return
-    messages = result_messages(result, flow.answers, flow.ruleset)
-    await query.message.edit_text(messages[0], reply_markup=None if len(messages) > 1
-                                  else result_keyboard())
-    for i, text in enumerate(messages[1:], start=2):
-        await query.message.answer(text, reply_markup=result_keyboard()
-                                   if i == len(messages) else None)
+    if isinstance(query.message, Message):
+        await outcome.present(query.message, flow.answers, flow.ruleset, clock, calendar, places)
 
 
 async def open_last(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, ruleset: Ruleset,
-    today: Today, calendar: Calendar,
+    today: Today, calendar: Calendar, clock: Clock, places: Places,
 ) -> None:
     await query.answer()
     last = await _last_answers(query, session)
@@ -331,31 +346,7 @@ async def open_last(
         return
     flow = await Flow.load(state, ruleset, today)
     flow.restart(Answers.from_dict(last), "review")
-    await show_result(query, flow, state, session, calendar)
-
-
-async def documents(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, ruleset: Ruleset,
-    today: Today, calendar: Calendar,
-) -> None:
-    """The merged checklist of the last result, or how to get one."""
-    await query.answer()
-    stored = (await state.get_data()).get(KEY) or {}
-    answers = stored.get("answers") if stored.get("finished") else None
-    answers = answers or await _last_answers(query, session)
-    if not isinstance(query.message, Message):
-        return
-    if answers is None:
-        rows = [[menu_button("check", _("🔎 What assistance may I get?"))],
-                [menu_button("menu", _("⬅️ Main menu"))]]
-        await query.message.edit_text(
-            _("The documents depend on the assistance. Do the check first, and I will make "
-              "one list for everything you may apply for."), reply_markup=markup(rows))
-        return
-    result = Answers.from_dict(answers).evaluate(ruleset, today(), calendar=calendar)
-    await query.message.answer(
-        checklist_text(result, ruleset), reply_markup=back_to_menu_keyboard()
-    )
+    await show_result(query, flow, state, session, calendar, clock, places)
 
 
 async def _last_answers(query: CallbackQuery, session: AsyncSession) -> dict[str, Any] | None:
@@ -367,8 +358,7 @@ async def _last_answers(query: CallbackQuery, session: AsyncSession) -> dict[str
 def build_router() -> Router:
     router = Router(name="screening")
     router.callback_query.register(open_check, MenuCB.filter(F.item == "check"))
-    router.callback_query.register(documents, MenuCB.filter(F.item == "documents"))
-    router.callback_query.register(documents, SCB.filter(F.act == "documents"))
+    outcome.register(router)  # the result's own screens, before the steps' buttons
     router.callback_query.register(new_check, SCB.filter(F.act == "new"))
     router.callback_query.register(resume, SCB.filter(F.act == "resume"))
     router.callback_query.register(open_last, SCB.filter(F.act == "last"))

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.rules import Ruleset
 from handlers.formatting import current_locale, day, money
+from handlers.law import out_of_force_line
 from handlers.screening import texts
 from handlers.screening.answers import (
     CHECKLISTS,
@@ -34,11 +35,14 @@ from handlers.screening.keyboards import (
 def render_step(
     step: str, answers: Answers, plan: list[str], *, why_open: bool, ruleset: Ruleset,
     today: date, total: int | None = None, guess: str | None = None,
+    clock_today: date | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """`total`: the steps counted when the screen opened; `guess`: a too small income."""
     number = plan.index(step) + 1
     header = _("Step {k} of {n}").format(k=number, n=total or len(plan))
     lines = [f"<i>{header}</i> · <b>{texts.step_title(step)}</b>", "", texts.question(step)]
+    if step == "check_date":
+        lines[2:2] = check_date_intro(ruleset, clock_today or today)
     rows = _rows(step, answers, plan, ruleset, today, lines)
     if step.partition(".")[0] in CHECKLISTS:
         rows += none_button()
@@ -68,6 +72,9 @@ def _rows(
     step: str, a: Answers, plan: list[str], ruleset: Ruleset, today: date, lines: list[str]
 ) -> Rows:
     kind, _sep, arg = step.partition(".")
+    if kind == "check_date":
+        lines += ["", _("Day of the check: {date}").format(date=day(today))]
+        return [[button(_("📅 Today"), "pick", "today")]]
     if kind == "groups":
         lines += ["", texts.privacy()]
         return toggles(texts.group_labels(), a.groups)
@@ -121,10 +128,18 @@ def _rows(
     raise KeyError(step)
 
 
+def check_date_intro(ruleset: Ruleset, today: date) -> list[str]:
+    """Before the question: the decision is not in force today, and when it was."""
+    period = _("It was in force from {start} to {end}.").format(
+        start=day(ruleset.first_day), end=day(ruleset.last_day))
+    return [f"{out_of_force_line(ruleset, today)}", period, ""]
+
+
 def review_lines(a: Answers, ruleset: Ruleset) -> list[str]:
     labels = texts.status_labels()
     statuses = sorted(a.effective_statuses(), key=list(labels).index)
-    out = []
+    out = [] if a.check_on is None else [
+        "• " + _("Day of the check: {date}").format(date=day(date.fromisoformat(a.check_on)))]
     if statuses or "hardship" not in a.groups:
         out.append("• " + _("About you: {list}").format(
             list=", ".join(labels[s] for s in statuses) if statuses
@@ -165,6 +180,7 @@ def review_lines(a: Answers, ruleset: Ruleset) -> list[str]:
 
 def _review_rows(plan: list[str]) -> Rows:
     edits = [
+        ("check_date", _("✏️ Day of the check")),
         ("groups", _("✏️ What is about me")),
         ("wheelchair", _("✏️ Wheelchair")),
         ("child.0", _("✏️ Children")),

@@ -76,6 +76,7 @@ def step_title(step: str) -> str:
         return _("Child {number}").format(number=int(arg) + 1)
     return {
         "groups": _("What is about you?"),
+        "check_date": _("Day of the check"),
         "wheelchair": _("Wheelchair"),
         "situation": _("Difficult life situation"),
         "situation_date": _("Date of the event"),
@@ -94,6 +95,9 @@ def question(step: str) -> str:
                     "If nothing fits, press «None of these»."),
         "group": _("Tick what is about you, then press Next. If nothing fits, press "
                    "«None of these»."),
+        "check_date": _("Which day shall I check? Press Today, or type a day of that period "
+                        "(for example, if your house burned in May 2015): 15.05.2015 or "
+                        "«май 2015»."),
         "wheelchair": _("Does your individual rehabilitation programme provide you with a "
                         "wheelchair?"),
         "child": _("Type the child's age in years (0 to 17) and tick what applies."),
@@ -117,6 +121,8 @@ def why(step: str) -> str:
     return {
         "groups": _("Assistance is given to certain groups of citizens (p. 7 and p. 9 of the "
                     "decision). Your answer decides which questions follow."),
+        "check_date": _("The amounts (in MCI of that year), the income thresholds and the "
+                        "deadlines depend on the day: I count them as on the day you give."),
         "group": _("Each of these groups has its own payment in p. 7 or p. 9; "
                    "the holiday payments come without an application (p. 12)."),
         "wheelchair": _("p. 9.1: 50 MCI for a walking wheelchair and 21.5 MCI for a room "
@@ -165,6 +171,8 @@ def input_error(reason: str, step: str = "") -> str:
         "need_age": _("Please first type the child's age in years, from 0 to 17."),
         "need_date": _("Please type the date of the event first."),
         "need_answer": _("Please choose one of the buttons."),
+        "not_in_period": _("The decision was not in force on that day. Please type a day of "
+                           "its period (it is above), for example 15.05.2015."),
         "need_tick": _("Please tick what is about you. If nothing fits, press «None of "
                        "these»."),
         "need_flag": _("Please tick what applies to this child."),

@@ -46,8 +46,11 @@ async def test_family_after_fire_over_http(
     mark = len(stub.calls)
     await stub.push_callback("m:check", menu.result)
     screen = await bot.expect(stub.wait_for_method("editMessageText", to_chat(USER), start=mark))
-    # Nothing ticked yet: statuses, family size, income, review.
-    assert catalog("ru")["Step {k} of {n}"].format(k=1, n=4) in screen.params["text"]
+    # Today the decision is not in force: the day of the check first, then statuses, family
+    # size, income, review.
+    assert catalog("ru")["Step {k} of {n}"].format(k=1, n=5) in screen.params["text"]
+    assert catalog("ru")["Day of the check"] in screen.params["text"]
+    screen = await press(screen, "pick", "today")
     screen = await press(screen, "toggle", "hardship")
     screen = await press(screen, "next")
     screen = await press(screen, "pick", "fire")
@@ -59,7 +62,8 @@ async def test_family_after_fire_over_http(
 
     text = result.params["text"].replace("\u00a0", " ").replace("\u202f", " ")
     ruleset = load_ruleset()
-    assert ruleset.benefits_by_id["p9.11"].title.ru in text
+    # Worded as what the decision provided; no application under a repealed decision.
+    assert catalog("ru")["Nothing can be applied for under this decision any more."] in text
     ceiling = 300 * ruleset.mci_at(today_almaty())
     assert f"{ceiling:,}".replace(",", " ") + " ₸" in text  # up to 300 MCI in tenge
     assert "241" in text  # the decision is no longer in force today: said in one line
