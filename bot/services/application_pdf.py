@@ -15,8 +15,8 @@ from bot.services.pdf import PdfDocument
 from bot.services.staff_texts import (
     benefit_amount,
     ceiling_note,
-    label,
     identity,
+    label,
     occupation_labels,
     relation_labels,
     status_labels,
