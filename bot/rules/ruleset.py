@@ -207,7 +207,7 @@ class Ruleset:
         return self.poverty_line_share.at(on) * self.subsistence_minimum.at(on)
 
     def situation_income_limit_at(self, on: date) -> Decimal:
-        """60% of the subsistence minimum (p. 9, third ground)."""
+        """60 per cent of the subsistence minimum (p. 9, third ground)."""
         return self.situation_income_share.at(on) * self.subsistence_minimum.at(on)
 
     def checklist(self, benefit_ids: list[str] | tuple[str, ...]) -> tuple[Document, ...]:

@@ -40,6 +40,7 @@ from bot.services.staff_texts import (
     benefit_amount,
     benefit_status_labels,
     ceiling_note,
+    document_name,
     identity,
     label,
     occupation_labels,
@@ -112,7 +113,7 @@ def _benefits(view: ApplicationView) -> str:
         text = _("• p. {cite} {title}: {amount}").format(
             cite=line.cite, title=_e(line.title.get(lang)), amount=benefit_amount(line))
         if line.up_to:
-            text += f" ({ceiling_note()})"
+            text += " — " + ceiling_note()
         if line.status != "requested":
             text += f" — <i>{html.escape(label(benefit_status_labels(), line.status))}</i>"
         lines.append(text)
@@ -165,7 +166,7 @@ def _income(view: ApplicationView) -> str:
         line=money(t.poverty_line_kzt),
         verdict=_("under the line") if per_capita < t.poverty_line_kzt
         else _("not under the line")))
-    lines.append(_("60% of the subsistence minimum (p. 9.11): {line} — {verdict}").format(
+    lines.append(_("60 per cent of the subsistence minimum (p. 9.11): {line} — {verdict}").format(
         line=money(t.situation_income_limit_kzt),
         verdict=_("within the limit") if per_capita <= t.situation_income_limit_kzt
         else _("over the limit")))
@@ -188,9 +189,7 @@ def _documents(view: ApplicationView) -> str:
     lang = current_locale()
     lines = [_b(_("Documents (p. 13)"))]
     for line in view.checklist:
-        name = html.escape(line.name.get(lang))
-        if line.cite:
-            name += f" (p. {line.cite})"
+        name = html.escape(document_name(line, lang))
         if line.files:
             lines.append("✅ " + _("{name}: {count} file(s)").format(name=name, count=line.files))
         else:
