@@ -18,15 +18,17 @@ from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.commands import STAFF_COMMANDS as COMMAND_LIST
 from bot.config import Settings
 from handlers.keyboards import menu_keyboard
 from handlers.start import menu_text
 
 log = logging.getLogger(__name__)
 
-# Staff commands and the callback-data prefixes of staff buttons. A staff module that adds a
-# command or a button kind lists it here, so the guard below refuses it to everyone else.
-STAFF_COMMANDS: list[str] = ["queue", "app", "find", "export"]
+# Staff commands (named in bot/commands.py, for Telegram's menu) and the callback-data prefixes
+# of staff buttons. A staff module that adds a button kind lists its prefix here, so the guard
+# below refuses it to everyone else.
+STAFF_COMMANDS: list[str] = [name for name, _description in COMMAND_LIST]
 STAFF_CALLBACK_PREFIXES: list[str] = ["st"]
 
 

@@ -270,3 +270,21 @@ async def _requests(chat: LocalChat, bot: Bot, text: str) -> list[Any]:
     since = mark(bot)
     await chat.send(text)
     return sent(bot, since)
+
+
+async def test_staff_see_their_commands_only_in_staff_chats(
+    dp: Dispatcher, bot: Bot, settings: Settings,
+) -> None:
+    from aiogram.methods import SetMyCommands
+
+    from bot.commands import set_commands
+
+    await set_commands(bot, dp["i18n"], settings)
+    requests = [r for r in sent(bot) if isinstance(r, SetMyCommands)]
+    everyone = [r for r in requests if r.scope is None]
+    assert everyone and all("queue" not in {c.command for c in r.commands} for r in everyone)
+    scoped = {(r.scope.chat_id, r.language_code): {c.command for c in r.commands}  # type: ignore[union-attr]
+              for r in requests if r.scope is not None}
+    assert scoped[(STAFF_CHAT, None)] == {"queue", "app", "find", "export"}
+    assert {"queue", "export", "menu"} <= scoped[(STAFF, "ru")]
+    assert CITIZEN not in {chat for chat, _ in scoped}
