@@ -8,6 +8,7 @@ machine with no fonts installed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,10 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
+
+# fpdf2 names the characters a font lacks (an emoji in a description, say): that is what
+# a citizen typed, and it stays out of the logs.
+logging.getLogger("fpdf.output").setLevel(logging.ERROR)
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"

@@ -15,7 +15,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -283,12 +282,13 @@ async def announce_submission(
                            zone=ZoneInfo(settings.timezone))
     if view is None or view.submitted_at is None:
         return
+    # The application is stored whatever happens here: a failure is logged by type (never
+    # with its data) and never reaches the citizen; staff still find it in /queue.
     try:
         with use_locale(settings, staff_locale(settings)):
             await send_card(bot, settings.staff_chat_id, view)
+            await AuditRepo(session).record(application_id, None, "system", "card_sent",
+                                            at=view.submitted_at)
             await send_pdf(bot, settings.staff_chat_id, view, printed=view.submitted_at)
-    except TelegramAPIError as exc:
+    except Exception as exc:
         log.error("card of application %s not sent: %s", application_id, type(exc).__name__)
-        return
-    await AuditRepo(session).record(application_id, None, "system", "card_sent",
-                                    at=view.submitted_at)

@@ -126,6 +126,24 @@ async def test_no_staff_chat_no_card_and_no_failure(
     assert sent(bot) == []
 
 
+async def test_an_unreachable_staff_chat_never_reaches_the_citizen(
+    dp: Dispatcher, bot: Bot, engine: AsyncEngine, settings: Settings, submit: Submit,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from aiogram.methods import Response
+
+    app_id, _ = await submit()
+    session = bot.session
+    assert isinstance(session, LocalSession)
+    session.add_result(Response[bool](ok=False, error_code=400,
+                                      description="Bad Request: chat not found"))
+    caplog.set_level(logging.INFO)
+    await announce(dp, bot, engine, settings, app_id)  # no exception
+    assert "not sent: TelegramBadRequest" in caplog.text
+    assert not any(p in caplog.text for p in PERSONAL)
+    assert [a for a, _ in await actions(engine, app_id)] == ["submitted"]
+
+
 # --- staff --------------------------------------------------------------------------------
 
 
