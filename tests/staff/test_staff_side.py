@@ -306,3 +306,34 @@ async def test_staff_see_their_commands_only_in_staff_chats(
     assert scoped[(STAFF_CHAT, None)] == {"queue", "app", "find", "export"}
     assert {"queue", "export", "menu"} <= scoped[(STAFF, "ru")]
     assert CITIZEN not in {chat for chat, _ in scoped}
+
+
+async def test_the_card_flags_a_repeat_within_a_year_and_shows_the_clock_and_history(
+    make_chat: ChatFactory, bot: Bot, engine: AsyncEngine, submit: Submit,
+) -> None:
+    from datetime import UTC, date, datetime
+
+    from storage.applications import ApplicationRepo
+
+    old_id, _ = await submit(at=datetime(2014, 9, 1, 4, 0, tzinfo=UTC))
+    new_id, reference = await submit(situation={})
+    async with create_session_factory(engine)() as session:
+        repo = ApplicationRepo(session)
+        [_, p96] = await repo.benefits(old_id)
+        p96.status, p96.decided_at = "granted", datetime(2014, 9, 5, 4, 0, tzinfo=UTC)
+        new = await repo.get(new_id)
+        assert new is not None
+        await repo.change_status(new, new.version, status="registered",
+                                 registered_on=date(2015, 6, 2))
+        await AuditRepo(session).record(new_id, STAFF, "staff", "status", "submitted",
+                                        "registered")
+        await session.commit()
+    staff = make_chat(user_id=STAFF, language_code="ru")
+    card = texts(await _requests(staff, bot, f"/app {reference}"))
+    assert "По этому ИИН помощь по п. 9.6 уже оказывалась в течение года (п. 23)." in card
+    assert "п. 9.11 уже" not in card  # p. 9.11 was asked for, never granted
+    assert "История" in card and "заявитель · подано: черновик → подано" in card
+    assert f"сотрудник {STAFF} · статус изменён: подано → зарегистрировано" in card
+    queue = texts(await _requests(staff, bot, "/queue"))
+    # Registered on Tue 2 June 2015: 8 working days → Fri 12 June; on 3 June 7 are left.
+    assert "решение до 12 июня 2015: осталось рабочих дней: 7" in queue
