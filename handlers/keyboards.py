@@ -30,8 +30,9 @@ def language_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def menu_keyboard() -> InlineKeyboardMarkup:
-    items = [
+def menu_keyboard(has_draft: bool = False) -> InlineKeyboardMarkup:
+    items = [("resume_app", _("▶️ Continue my application"))] if has_draft else []
+    items += [
         ("check", _("🔎 What assistance may I get?")),
         ("apply", _("📝 Apply")),
         ("mine", _("📂 My applications")),

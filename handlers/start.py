@@ -7,7 +7,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import LOCALES, telegram_locale
 from handlers.common import renders_no_step, show_current_step
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
+from storage.applications import ApplicationRepo
 from storage.repositories import ScreeningRepo, UserRepo
 
 
@@ -27,13 +28,20 @@ def menu_text() -> str:
     )
 
 
+async def menu_markup(session: AsyncSession, user: User | None) -> InlineKeyboardMarkup:
+    """The main menu, with «Continue my application» while the user has a draft."""
+    has_draft = user is not None and await ApplicationRepo(session).draft_for(user.id) is not None
+    return menu_keyboard(has_draft)
+
+
 @renders_no_step
 async def show_menu(message: Message, state: FSMContext, data: dict[str, Any]) -> None:
     """The menu; or, while no language is known, the question of the language."""
     if data.get("user_language") is None and telegram_locale(data.get("event_from_user")) is None:
         await message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
         return
-    await message.answer(menu_text(), reply_markup=menu_keyboard())
+    markup = await menu_markup(data["session"], data.get("event_from_user"))
+    await message.answer(menu_text(), reply_markup=markup)
 
 
 async def start(
@@ -50,7 +58,8 @@ async def start(
             await message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
             return
         await _remember_language(session, i18n, message, detected)
-    await message.answer(_("Hello! 👋") + "\n\n" + menu_text(), reply_markup=menu_keyboard())
+    await message.answer(_("Hello! 👋") + "\n\n" + menu_text(),
+                         reply_markup=await menu_markup(session, message.from_user))
 
 
 async def ask_language(message: Message) -> None:
@@ -71,7 +80,7 @@ async def set_language_command(
         return
     await _remember_language(session, i18n, message, code)
     await message.answer(_("Language: English"))
-    await show_current_step(message, state, {**data, "user_language": code})
+    await show_current_step(message, state, {**data, "session": session, "user_language": code})
 
 
 async def choose_language(
@@ -92,7 +101,9 @@ async def choose_language(
     await _remember_language(session, i18n, query, callback_data.code)
     await query.answer()
     await query.message.edit_text(_("Language: English"))
-    await show_current_step(query.message, state, {**data, "user_language": callback_data.code})
+    await show_current_step(
+        query.message, state, {**data, "session": session, "user_language": callback_data.code}
+    )
 
 
 async def _remember_language(
@@ -117,10 +128,10 @@ async def help_(message: Message, state: FSMContext, **data: Any) -> None:
     await show_current_step(message, state, data)
 
 
-async def menu(message: Message, state: FSMContext) -> None:
+async def menu(message: Message, state: FSMContext, session: AsyncSession) -> None:
     # Leave the conversation but keep its answers, so "continue" can pick it up.
     await state.set_state(None)
-    await message.answer(menu_text(), reply_markup=menu_keyboard())
+    await message.answer(menu_text(), reply_markup=await menu_markup(session, message.from_user))
 
 
 async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -129,14 +140,15 @@ async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> 
         await ScreeningRepo(session).forget(message.from_user.id)
         await session.commit()
     await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + menu_text(),
-                         reply_markup=menu_keyboard())
+                         reply_markup=await menu_markup(session, message.from_user))
 
 
-async def back_to_menu(query: CallbackQuery, state: FSMContext) -> None:
+async def back_to_menu(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     await state.set_state(None)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(menu_text(), reply_markup=menu_keyboard())
+        await query.message.edit_text(menu_text(),
+                                      reply_markup=await menu_markup(session, query.from_user))
 
 
 def build_router() -> Router:

@@ -153,7 +153,9 @@ class Application(Base):
     draft: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     on_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set by the repository on every change, from the caller's clock (drafts expire by it; a
+    # training clock must not be overridden by the wall clock).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column()
     withdrawn_at: Mapped[datetime | None] = mapped_column()
     registered_on: Mapped[date | None] = mapped_column(Date)

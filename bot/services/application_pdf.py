@@ -19,10 +19,9 @@ from bot.services.staff_texts import (
     document_name,
     identity,
     label,
-    occupation_labels,
-    relation_labels,
     status_labels,
 )
+from handlers.application.texts import occupation_labels, relation_labels
 from handlers.formatting import current_locale, day, money
 from handlers.screening.texts import situation_labels
 

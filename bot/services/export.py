@@ -15,7 +15,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.services.application_view import ApplicationView
 from bot.services.staff_card import flag_text
-from bot.services.staff_texts import label, occupation_labels, relation_labels, status_labels
+from bot.services.staff_texts import label, status_labels
+from handlers.application.texts import occupation_labels, relation_labels
 from handlers.formatting import current_locale
 
 TEXT = "@"  # Excel's text format: an IIN stays 12 digits

@@ -42,15 +42,13 @@ from bot.services.staff_texts import (
     document_name,
     identity,
     label,
-    occupation_labels,
-    relation_labels,
     status_labels,
 )
+from handlers.application.texts import occupation_labels, relation_labels
 from handlers.formatting import current_locale, day, money
 from handlers.screening.result import split_messages
 from handlers.screening.texts import situation_labels
 from handlers.staff.keyboards import card_keyboard
-from storage.audit import AuditRepo
 
 log = logging.getLogger(__name__)
 
@@ -287,8 +285,6 @@ async def announce_submission(
     try:
         with use_locale(settings, staff_locale(settings)):
             await send_card(bot, settings.staff_chat_id, view)
-            await AuditRepo(session).record(application_id, None, "system", "card_sent",
-                                            at=view.submitted_at)
             await send_pdf(bot, settings.staff_chat_id, view, printed=view.submitted_at)
     except Exception as exc:
         log.error("card of application %s not sent: %s", application_id, type(exc).__name__)

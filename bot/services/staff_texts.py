@@ -30,29 +30,6 @@ def benefit_status_labels() -> dict[str, str]:
     }
 
 
-def relation_labels() -> dict[str, str]:
-    return {
-        "applicant": _("applicant"),
-        "spouse": _("spouse"),
-        "child": _("child"),
-        "parent": _("parent"),
-        "sibling": _("brother or sister"),
-        "grandchild": _("grandchild"),
-        "grandparent": _("grandparent"),
-        "other": _("other relative"),
-    }
-
-
-def occupation_labels() -> dict[str, str]:
-    return {
-        "works": _("works"),
-        "pensioner": _("pensioner"),
-        "pupil": _("pupil or student"),
-        "unemployed": _("unemployed"),
-        "other": _("other"),
-    }
-
-
 def actor_labels() -> dict[str, str]:
     return {"citizen": _("applicant"), "staff": _("staff"), "system": _("system")}
 
@@ -62,7 +39,6 @@ def action_labels() -> dict[str, str]:
     return {
         "submitted": _("submitted"),
         "withdrawn": _("withdrawn"),
-        "card_sent": _("card sent to the staff chat"),
         "viewed": _("opened the card"),
         "pdf": _("printed the PDF"),
         "found": _("found in a search"),

@@ -54,8 +54,10 @@ def markup(rows: Rows) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def result_keyboard() -> InlineKeyboardMarkup:
+def result_keyboard(*, can_apply: bool = False) -> InlineKeyboardMarkup:
+    apply = [[menu_button("apply", _("📝 Apply"))]] if can_apply else []
     return markup([
+        *apply,
         [button(_("📄 What to bring and where"), "documents")],
         [button(_("✏️ Change my answers"), "edit", "review")],
         [menu_button("menu", _("⬅️ Main menu"))],

@@ -209,7 +209,7 @@ async def on_button(
     elif act == "back":
         if not flow.backward():
             await flow.save(state)
-            await back_to_menu(query, state)  # leaving the first step: the menu, answers kept
+            await back_to_menu(query, state, session)  # the first step: the menu, answers kept
             return
     elif act == "edit":
         flow.data["reviewing"] = True
@@ -331,11 +331,12 @@ async def show_result(
     if not isinstance(query.message, Message):
         return
     messages = result_messages(result, flow.answers, flow.ruleset)
+    keyboard = result_keyboard(can_apply=any(g.benefit.needs_application
+                                             for g in result.benefits))
     await query.message.edit_text(messages[0], reply_markup=None if len(messages) > 1
-                                  else result_keyboard())
+                                  else keyboard)
     for i, text in enumerate(messages[1:], start=2):
-        await query.message.answer(text, reply_markup=result_keyboard()
-                                   if i == len(messages) else None)
+        await query.message.answer(text, reply_markup=keyboard if i == len(messages) else None)
 
 
 async def open_last(

@@ -10,8 +10,8 @@ from aiogram import Router
 
 
 def build_router() -> Router:
-    # Imported when built: the services these use import handlers (formatting, keyboards),
-    # and handlers/__init__ imports this package.
+    # Imported when built: the staff card (bot.services) imports handlers.staff.keyboards, so
+    # importing this package must not import the routers that use the card.
     from handlers.staff import access, commands
 
     router = Router(name="staff")

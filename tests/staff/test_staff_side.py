@@ -99,7 +99,6 @@ async def test_a_submission_sends_the_card_and_the_pdf_to_the_staff_chat(
     assert pdf.chat_id == STAFF_CHAT and pdf.document.filename == f"{reference}.pdf"  # type: ignore[union-attr]
     text = pdf_text(document_bytes(pdf))
     assert reference in text and IIN in text and "Әлиев Ұлан" in text
-    assert ("card_sent", None) in await actions(engine, app_id)
 
 
 async def test_the_staff_chat_can_read_russian(
