@@ -53,6 +53,14 @@ async def result_of_fire_family(p: Persona) -> str:
     return await p.press("✅ Show the result")
 
 
+async def applying(p: Persona) -> Persona:
+    """From a fresh chat to the first screen after the consent."""
+    await result_of_fire_family(p)
+    await p.press("📝 Apply")
+    await p.press("✅ I agree")
+    return p
+
+
 async def fill_until_documents(p: Persona) -> None:
     """Screen by screen, the typical family: consent, benefits, applicant, family, situation."""
     await p.press("📝 Apply")
@@ -167,10 +175,7 @@ async def refused(p: Persona, action: Any, reason_msgid: str, step: str) -> str:
 async def test_bad_input_at_every_step_is_explained_and_nothing_is_lost(
     applicant, engine: AsyncEngine, lang: str
 ) -> None:
-    p = applicant(lang)
-    await result_of_fire_family(p)
-    await p.press("📝 Apply")
-    await p.press("✅ I agree")
+    p = await applying(applicant(lang))
     await refused(p, "сто тысяч", "Please type the income with digits, for example 120000.", "2")
     await p.type("95 000 тг")
     await p.press("Next ➡️")
@@ -233,10 +238,7 @@ async def test_bad_input_at_every_step_is_explained_and_nothing_is_lost(
 async def test_a_restart_mid_application_keeps_the_draft(
     applicant, engine: AsyncEngine, lang: str
 ) -> None:
-    p = applicant(lang)
-    await result_of_fire_family(p)
-    await p.press("📝 Apply")
-    await p.press("✅ I agree")
+    p = await applying(applicant(lang))
     await p.press("Next ➡️")
     await p.type("Асанов Берік")
 
@@ -255,10 +257,7 @@ async def test_a_restart_mid_application_keeps_the_draft(
 async def test_cancel_erases_the_draft_and_its_files(
     applicant, engine: AsyncEngine, app_settings: Settings
 ) -> None:
-    p = applicant("kk")
-    await result_of_fire_family(p)
-    await p.press("📝 Apply")
-    await p.press("✅ I agree")
+    p = await applying(applicant("kk"))
     (app,) = await stored(engine)
     folder = app_settings.data_dir / "applications" / str(app.id)
     folder.mkdir(parents=True)
@@ -278,10 +277,7 @@ async def test_expired_drafts_are_erased_with_their_files(
 
     from bot.services.drafts import purge_expired_drafts
 
-    p = applicant("ru")
-    await result_of_fire_family(p)
-    await p.press("📝 Apply")
-    await p.press("✅ I agree")
+    p = await applying(applicant("ru"))
     await p.press("Next ➡️")
     (app,) = await stored(engine)
     folder = app_settings.data_dir / "applications" / str(app.id)

@@ -168,6 +168,18 @@ async def show_step_again(message: Message, state: FSMContext, data: dict[str, A
     await show(message, ctx, draft)
 
 
+async def _loaded(event: Message | CallbackQuery, data: dict[str, Any]) -> tuple[Ctx, Draft] | None:
+    """The handler's context and the user's draft; None (and said so) when it is gone."""
+    ctx = Ctx.of(event, data)
+    draft = await ctx.draft()
+    if draft is None:
+        if isinstance(event, CallbackQuery):
+            await event.answer()
+        await _draft_gone(event, ctx)
+        return None
+    return ctx, draft
+
+
 async def _draft_gone(event: Message | CallbackQuery, ctx: Ctx) -> None:
     """The draft expired (or was erased elsewhere) while the conversation pointed at it."""
     await ctx.state.set_state(None)
@@ -351,12 +363,10 @@ async def cancel(message: Message, **data: Any) -> None:
 
 # -- buttons -------------------------------------------------------------------------------
 async def on_button(query: CallbackQuery, callback_data: ACB, **data: Any) -> None:
-    ctx = Ctx.of(query, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await query.answer()
-        await _draft_gone(query, ctx)
+    loaded = await _loaded(query, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     act, arg, ruleset = callback_data.act, callback_data.arg, ctx.ruleset
     if act == "noop":
         await query.answer()
@@ -421,11 +431,10 @@ async def on_button(query: CallbackQuery, callback_data: ACB, **data: Any) -> No
 
 # -- typed answers -------------------------------------------------------------------------
 async def on_text(message: Message, **data: Any) -> None:
-    ctx = Ctx.of(message, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await _draft_gone(message, ctx)
+    loaded = await _loaded(message, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     notes: list[str] = []
     try:
         if _typed(draft, message.text or "", ctx, notes):
@@ -493,11 +502,10 @@ def _typed(draft: Draft, text: str, ctx: Ctx, notes: list[str]) -> bool:
 
 
 async def on_contact(message: Message, **data: Any) -> None:
-    ctx = Ctx.of(message, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await _draft_gone(message, ctx)
+    loaded = await _loaded(message, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     contact = message.contact
     if draft.step != "phone" or contact is None:
         await _refuse(message, ctx, draft, "use_buttons")
@@ -516,11 +524,10 @@ async def on_contact(message: Message, **data: Any) -> None:
 
 
 async def on_file(message: Message, **data: Any) -> None:
-    ctx = Ctx.of(message, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await _draft_gone(message, ctx)
+    loaded = await _loaded(message, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     if draft.step != "documents":
         await _refuse(message, ctx, draft, "use_buttons")
         return
@@ -558,11 +565,10 @@ async def on_file(message: Message, **data: Any) -> None:
 
 async def on_other(message: Message, **data: Any) -> None:
     """A sticker, a voice message…: what each step takes instead."""
-    ctx = Ctx.of(message, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await _draft_gone(message, ctx)
+    loaded = await _loaded(message, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     await _refuse(message, ctx, draft, "want_file" if draft.step == "documents" else
                   "use_buttons")
 
