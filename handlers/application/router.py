@@ -236,16 +236,15 @@ async def open_application(query: CallbackQuery, **data: Any) -> None:
 
 
 async def _in_force(message: Message, ctx: Ctx) -> bool:
-    today = ctx.clock.today()
-    if ctx.ruleset.in_force(today):
+    today, ruleset = ctx.clock.today(), ctx.ruleset
+    if ruleset.in_force_on(today):
         return True
-    meta = ctx.ruleset.metadata
     await message.edit_text(_(
         "Applications under decision No. {number} can be made only while it is in force, from "
         "{start} to {end}. Today, {today}, it is not. Please ask the district department about "
         "the assistance in force now."
-    ).format(number=meta.number, start=day(meta.in_force_from), end=day(meta.in_force_until),
-             today=day(today)), reply_markup=menu_only())
+    ).format(number=ruleset.metadata.number, start=day(ruleset.first_day),
+             end=day(ruleset.last_day), today=day(today)), reply_markup=menu_only())
     return False
 
 
