@@ -65,6 +65,10 @@ async def fill_until_documents(p: Persona) -> None:
     """Screen by screen, the typical family: consent, benefits, applicant, family, situation."""
     await p.press("📝 Apply")
     await p.press("✅ I agree")
+    await fill_until_documents_from_benefits(p)
+
+
+async def fill_until_documents_from_benefits(p: Persona) -> None:
     await p.press("Next ➡️")  # p. 9.11 is ticked; the income stays
     await p.type("асанов берік серікұлы")
     await p.type(IIN)
@@ -346,3 +350,22 @@ async def test_from_the_menu_without_a_check(applicant) -> None:
         "fills in part of the form. Please do the check first."
     ) in text
     assert p.t("🔎 What assistance may I get?") in [b.text for b in p.chat.screen.flat_buttons]
+
+
+async def test_the_terminal_chat_sends_a_real_file_from_disk(
+    applicant, engine: AsyncEngine, app_settings: Settings, tmp_path: Path
+) -> None:
+    from bot.console.terminal import handle_line
+
+    p = await applying(applicant("ru"))
+    await fill_until_documents_from_benefits(p)
+    scan = tmp_path / "passport.png"
+    scan.write_bytes(b"\x89PNG scan of the passport")
+    await handle_line(p.chat, f"/file {scan}")
+    await handle_line(p.chat, "/photo")
+    async with create_session_factory(engine)() as session:
+        (app,) = await stored(engine)
+        rows = await ApplicationRepo(session).attachments(app.id)
+    assert [(a.item, a.mime) for a in rows] == [("id_document", "image/png"),
+                                                ("id_document", "image/jpeg")]
+    assert (app_settings.data_dir / rows[0].path).read_bytes() == scan.read_bytes()

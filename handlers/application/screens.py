@@ -125,6 +125,8 @@ class Screens:
                        "house number, for example: Абай көшесі, 12."))
         if a.settlement == OTHER and not a.settlement_other:
             lines += ["", "👉 " + _("Type the name of your village or settlement.")]
+        elif a.settlement and not a.address:
+            lines += ["", "👉 " + _("Now type your street and house number.")]
         if a.settlement:
             lines += ["", _("Place: {value}").format(value=html.escape(self.place_name()))]
         if a.address:
@@ -241,9 +243,9 @@ class Screens:
         description = (a.situation or {}).get("description")
         if description:
             lines += ["", _("What happened: {value}").format(value=html.escape(description))]
-        counts = [f"{_short(self.ruleset.documents[i].plain.get(lang))}: {self.files.get(i, 0)}"
-                  for i in self.d.checklist(self.ruleset)]
-        lines += ["", "<b>" + _("Files sent") + "</b>", "; ".join(counts)]
+        lines += ["", "<b>" + _("Files sent") + "</b>"]
+        lines += [f"• {html.escape(self.ruleset.documents[i].plain.get(lang))}: "
+                  f"{self.files.get(i, 0)}" for i in self.d.checklist(self.ruleset)]
         edits = [
             button("✏️ " + _("Assistance and income"), "edit", "benefits"),
             button("✏️ " + _("Name"), "edit", "name"),
