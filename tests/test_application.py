@@ -369,3 +369,24 @@ async def test_the_terminal_chat_sends_a_real_file_from_disk(
     assert [(a.item, a.mime) for a in rows] == [("id_document", "image/png"),
                                                 ("id_document", "image/jpeg")]
     assert (app_settings.data_dir / rows[0].path).read_bytes() == scan.read_bytes()
+
+
+async def test_a_press_on_an_older_screen_does_not_act_on_the_current_step(
+    applicant, engine: AsyncEngine
+) -> None:
+    p = await applying(applicant("ru"))
+    await p.press("Next ➡️")
+    await p.type("Асанов Берік")
+    await p.type(IIN)
+    await p.type("87012345678")
+    await p.press("Шолаккорган")
+    await p.type("Абай көшесі, 12")  # now on the first family member
+    first = p.chat.screen
+    await p.press("Spouse")
+    await p.press("Works")
+    await p.type(f"Асанова Гүлнар {SPOUSE_IIN}")  # the second member's screen is sent
+    replies = await p.chat.click(p.t("Parent"), reply=first)  # the first member's old button
+    assert any(p.t("That button is from an earlier message. Here is where you are now.")
+               in r.text for r in replies)
+    (app,) = await stored(engine)
+    assert [m.get("relation") for m in app.draft["members"]] == ["spouse", None, None]

@@ -367,6 +367,11 @@ async def on_button(query: CallbackQuery, callback_data: ACB, **data: Any) -> No
         return
     ctx, draft = loaded
     act, arg, ruleset = callback_data.act, callback_data.arg, ctx.ruleset
+    if callback_data.step and callback_data.step != draft.step:
+        await query.answer(_("That button is from an earlier message. Here is where you are "
+                             "now."))
+        await show(query, ctx, draft)
+        return
     if act == "noop":
         await query.answer()
         return

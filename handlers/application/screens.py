@@ -21,6 +21,7 @@ from handlers.application.keyboards import (
     grid,
     markup,
     navigation,
+    stamp_step,
 )
 from handlers.formatting import current_locale, day, mci, money
 from handlers.screening.texts import situation_labels
@@ -56,7 +57,7 @@ class Screens:
             lines += [*notes, ""]
         kind, _sep, arg = step.partition(".")
         rows: Rows = getattr(self, f"_{kind}")(lines, arg)
-        return "\n".join(lines), markup(rows)
+        return "\n".join(lines), stamp_step(markup(rows), step)
 
     # -- steps --------------------------------------------------------------------------
     def _benefits(self, lines: list[str], _arg: str) -> Rows:
