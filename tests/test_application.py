@@ -14,10 +14,11 @@ from aiogram.methods import SendMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import create_dispatcher
+from bot.app import create_bot, create_dispatcher
 from bot.clock import Clock
 from bot.config import Settings
 from bot.console.chat import LocalChat
+from bot.console.session import LocalSession
 from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 from storage.db import create_session_factory
@@ -390,3 +391,36 @@ async def test_a_press_on_an_older_screen_does_not_act_on_the_current_step(
                in r.text for r in replies)
     (app,) = await stored(engine)
     assert [m.get("relation") for m in app.draft["members"]] == ["spouse", None, None]
+
+
+async def test_two_instances_on_postgresql_submit_at_once(tmp_path: Path) -> None:
+    """Two dispatchers (two instances behind a load balancer) on one PostgreSQL database, each
+    with its own engine: two citizens press «Send» at the same moment."""
+    import asyncio
+
+    from storage.db import create_engine
+    from tests.storage.conftest import migrated_engine, postgres_database
+
+    async with postgres_database() as url, migrated_engine(url) as engine:
+        other_engine = create_engine(url)
+        try:
+            settings = Settings(_env_file=None, database_url=url, redis_url=None,
+                                data_dir=tmp_path)
+            people = []
+            for user_id, eng in ((301, engine), (302, other_engine)):
+                dp = create_dispatcher(settings, engine=eng, clock=Clock.fixed(DAY))
+                own_bot = create_bot(settings, session=LocalSession())  # replies kept apart
+                p = Persona(LocalChat(dp, own_bot, user_id=user_id, language_code="kk"),
+                            dp["i18n"], "kk")
+                await applying(p)
+                await fill_until_documents_from_benefits(p)
+                await p.press("Next ➡️")
+                people.append(p)
+            done = await asyncio.gather(
+                *(p.press("📨 Send the application") for p in people))
+            async with create_session_factory(engine)() as session:
+                stored_refs = [a.reference for a in await ApplicationRepo(session).open_queue()]
+        finally:
+            await other_engine.dispose()
+    told = sorted(m.group(0) for text in done if (m := re.search(r"SZ-2015-\d{6}", text)))
+    assert told == sorted(stored_refs) == ["SZ-2015-000001", "SZ-2015-000002"]
