@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import application, errors, menu, start
+from handlers import application, errors, forget, menu, start
 from handlers.screening import router as screening
 
 
@@ -14,6 +14,7 @@ def routers() -> list[Router]:
         # Before start: /cancel inside an application also erases the draft and its files.
         application.build_router(),
         start.build_router(),
+        forget.build_router(),
         menu.build_router(),
         screening.build_router(),
         errors.build_router(),

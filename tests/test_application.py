@@ -424,3 +424,21 @@ async def test_two_instances_on_postgresql_submit_at_once(tmp_path: Path) -> Non
             await other_engine.dispose()
     told = sorted(m.group(0) for text in done if (m := re.search(r"SZ-2015-\d{6}", text)))
     assert told == sorted(stored_refs) == ["SZ-2015-000001", "SZ-2015-000002"]
+
+
+async def test_forget_erases_a_draft_with_its_files_but_not_a_sent_application(
+    applicant, engine: AsyncEngine, app_settings: Settings
+) -> None:
+    p = applicant("kk")
+    reference = await submitted(p)
+    await p.press("⬅️ Main menu")
+    await p.press("📝 Apply")
+    await p.press("✅ I agree")
+    await p.press("Next ➡️")
+    draft = next(a for a in await stored(engine) if a.status == "draft")
+    folder = app_settings.data_dir / "applications" / str(draft.id)
+    folder.mkdir(parents=True)
+    await p.type("/forget")
+    await p.press("🗑 Yes, erase everything")
+    assert [a.reference for a in await stored(engine)] == [reference]
+    assert not folder.exists()

@@ -57,6 +57,7 @@ from handlers.screening.result import checklist_text
 from storage.applications import ApplicationChanged, ApplicationRepo
 from storage.models import Application
 from storage.repositories import ScreeningRepo
+from storage.retention import erase_traces
 
 log = logging.getLogger(__name__)
 KEY = "application"
@@ -354,6 +355,7 @@ async def cancel(message: Message, **data: Any) -> None:
     ctx = Ctx.of(message, data)
     await erase_drafts_of(ctx.session, ctx.settings, ctx.user_id)
     await ctx.session.commit()
+    await erase_traces(ctx.session)
     await ctx.state.clear()
     await message.answer(_("Stopped. Your unfinished application and its files are erased."),
                          reply_markup=ReplyKeyboardRemove())
