@@ -8,7 +8,7 @@ from aiogram import Router
 def routers() -> list[Router]:
     # Imported here, not at the top: services (the staff card) use handlers' helpers
     # (handlers.formatting, …), so importing this package must not import every router.
-    from handlers import application, errors, menu, staff, start
+    from handlers import application, errors, forget, menu, staff, start
     from handlers.screening import router as screening
 
     # Built anew per dispatcher: an aiogram router can belong to one parent only.
@@ -17,6 +17,7 @@ def routers() -> list[Router]:
         # Before start: /cancel inside an application also erases the draft and its files.
         application.build_router(),
         start.build_router(),
+        forget.build_router(),
         menu.build_router(),
         screening.build_router(),
         errors.build_router(),

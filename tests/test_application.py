@@ -14,10 +14,11 @@ from aiogram.methods import SendMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import create_dispatcher
+from bot.app import create_bot, create_dispatcher
 from bot.clock import Clock
 from bot.config import Settings
 from bot.console.chat import LocalChat
+from bot.console.session import LocalSession
 from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 from storage.db import create_session_factory
@@ -53,10 +54,22 @@ async def result_of_fire_family(p: Persona) -> str:
     return await p.press("✅ Show the result")
 
 
+async def applying(p: Persona) -> Persona:
+    """From a fresh chat to the first screen after the consent."""
+    await result_of_fire_family(p)
+    await p.press("📝 Apply")
+    await p.press("✅ I agree")
+    return p
+
+
 async def fill_until_documents(p: Persona) -> None:
     """Screen by screen, the typical family: consent, benefits, applicant, family, situation."""
     await p.press("📝 Apply")
     await p.press("✅ I agree")
+    await fill_until_documents_from_benefits(p)
+
+
+async def fill_until_documents_from_benefits(p: Persona) -> None:
     await p.press("Next ➡️")  # p. 9.11 is ticked; the income stays
     await p.type("асанов берік серікұлы")
     await p.type(IIN)
@@ -167,10 +180,7 @@ async def refused(p: Persona, action: Any, reason_msgid: str, step: str) -> str:
 async def test_bad_input_at_every_step_is_explained_and_nothing_is_lost(
     applicant, engine: AsyncEngine, lang: str
 ) -> None:
-    p = applicant(lang)
-    await result_of_fire_family(p)
-    await p.press("📝 Apply")
-    await p.press("✅ I agree")
+    p = await applying(applicant(lang))
     await refused(p, "сто тысяч", "Please type the income with digits, for example 120000.", "2")
     await p.type("95 000 тг")
     await p.press("Next ➡️")
@@ -233,10 +243,7 @@ async def test_bad_input_at_every_step_is_explained_and_nothing_is_lost(
 async def test_a_restart_mid_application_keeps_the_draft(
     applicant, engine: AsyncEngine, lang: str
 ) -> None:
-    p = applicant(lang)
-    await result_of_fire_family(p)
-    await p.press("📝 Apply")
-    await p.press("✅ I agree")
+    p = await applying(applicant(lang))
     await p.press("Next ➡️")
     await p.type("Асанов Берік")
 
@@ -255,10 +262,7 @@ async def test_a_restart_mid_application_keeps_the_draft(
 async def test_cancel_erases_the_draft_and_its_files(
     applicant, engine: AsyncEngine, app_settings: Settings
 ) -> None:
-    p = applicant("kk")
-    await result_of_fire_family(p)
-    await p.press("📝 Apply")
-    await p.press("✅ I agree")
+    p = await applying(applicant("kk"))
     (app,) = await stored(engine)
     folder = app_settings.data_dir / "applications" / str(app.id)
     folder.mkdir(parents=True)
@@ -278,10 +282,7 @@ async def test_expired_drafts_are_erased_with_their_files(
 
     from bot.services.drafts import purge_expired_drafts
 
-    p = applicant("ru")
-    await result_of_fire_family(p)
-    await p.press("📝 Apply")
-    await p.press("✅ I agree")
+    p = await applying(applicant("ru"))
     await p.press("Next ➡️")
     (app,) = await stored(engine)
     folder = app_settings.data_dir / "applications" / str(app.id)
@@ -350,3 +351,94 @@ async def test_from_the_menu_without_a_check(applicant) -> None:
         "fills in part of the form. Please do the check first."
     ) in text
     assert p.t("🔎 What assistance may I get?") in [b.text for b in p.chat.screen.flat_buttons]
+
+
+async def test_the_terminal_chat_sends_a_real_file_from_disk(
+    applicant, engine: AsyncEngine, app_settings: Settings, tmp_path: Path
+) -> None:
+    from bot.console.terminal import handle_line
+
+    p = await applying(applicant("ru"))
+    await fill_until_documents_from_benefits(p)
+    scan = tmp_path / "passport.png"
+    scan.write_bytes(b"\x89PNG scan of the passport")
+    await handle_line(p.chat, f"/file {scan}")
+    await handle_line(p.chat, "/photo")
+    async with create_session_factory(engine)() as session:
+        (app,) = await stored(engine)
+        rows = await ApplicationRepo(session).attachments(app.id)
+    assert [(a.item, a.mime) for a in rows] == [("id_document", "image/png"),
+                                                ("id_document", "image/jpeg")]
+    assert (app_settings.data_dir / rows[0].path).read_bytes() == scan.read_bytes()
+
+
+async def test_a_press_on_an_older_screen_does_not_act_on_the_current_step(
+    applicant, engine: AsyncEngine
+) -> None:
+    p = await applying(applicant("ru"))
+    await p.press("Next ➡️")
+    await p.type("Асанов Берік")
+    await p.type(IIN)
+    await p.type("87012345678")
+    await p.press("Шолаккорган")
+    await p.type("Абай көшесі, 12")  # now on the first family member
+    first = p.chat.screen
+    await p.press("Spouse")
+    await p.press("Works")
+    await p.type(f"Асанова Гүлнар {SPOUSE_IIN}")  # the second member's screen is sent
+    replies = await p.chat.click(p.t("Parent"), reply=first)  # the first member's old button
+    assert any(p.t("That button is from an earlier message. Here is where you are now.")
+               in r.text for r in replies)
+    (app,) = await stored(engine)
+    assert [m.get("relation") for m in app.draft["members"]] == ["spouse", None, None]
+
+
+async def test_two_instances_on_postgresql_submit_at_once(tmp_path: Path) -> None:
+    """Two dispatchers (two instances behind a load balancer) on one PostgreSQL database, each
+    with its own engine: two citizens press «Send» at the same moment."""
+    import asyncio
+
+    from storage.db import create_engine
+    from tests.storage.conftest import migrated_engine, postgres_database
+
+    async with postgres_database() as url, migrated_engine(url) as engine:
+        other_engine = create_engine(url)
+        try:
+            settings = Settings(_env_file=None, database_url=url, redis_url=None,
+                                data_dir=tmp_path)
+            people = []
+            for user_id, eng in ((301, engine), (302, other_engine)):
+                dp = create_dispatcher(settings, engine=eng, clock=Clock.fixed(DAY))
+                own_bot = create_bot(settings, session=LocalSession())  # replies kept apart
+                p = Persona(LocalChat(dp, own_bot, user_id=user_id, language_code="kk"),
+                            dp["i18n"], "kk")
+                await applying(p)
+                await fill_until_documents_from_benefits(p)
+                await p.press("Next ➡️")
+                people.append(p)
+            done = await asyncio.gather(
+                *(p.press("📨 Send the application") for p in people))
+            async with create_session_factory(engine)() as session:
+                stored_refs = [a.reference for a in await ApplicationRepo(session).open_queue()]
+        finally:
+            await other_engine.dispose()
+    told = sorted(m.group(0) for text in done if (m := re.search(r"SZ-2015-\d{6}", text)))
+    assert told == sorted(stored_refs) == ["SZ-2015-000001", "SZ-2015-000002"]
+
+
+async def test_forget_erases_a_draft_with_its_files_but_not_a_sent_application(
+    applicant, engine: AsyncEngine, app_settings: Settings
+) -> None:
+    p = applicant("kk")
+    reference = await submitted(p)
+    await p.press("⬅️ Main menu")
+    await p.press("📝 Apply")
+    await p.press("✅ I agree")
+    await p.press("Next ➡️")
+    draft = next(a for a in await stored(engine) if a.status == "draft")
+    folder = app_settings.data_dir / "applications" / str(draft.id)
+    folder.mkdir(parents=True)
+    await p.type("/forget")
+    await p.press("🗑 Yes, erase everything")
+    assert [a.reference for a in await stored(engine)] == [reference]
+    assert not folder.exists()

@@ -15,6 +15,18 @@ class ACB(CallbackData, prefix="a"):
 
     act: str
     arg: str = ""
+    step: str = ""  # the step whose screen carried the button (see stamp_step)
+
+
+def stamp_step(markup: InlineKeyboardMarkup, step: str) -> InlineKeyboardMarkup:
+    """Mark every button of a step's screen with the step, so a press on an older screen is
+    recognised instead of acting on whatever step is current."""
+    for row in markup.inline_keyboard:
+        for b in row:
+            if b.callback_data and b.callback_data.startswith(ACB.__prefix__ + ":"):
+                cb = ACB.unpack(b.callback_data)
+                b.callback_data = ACB(act=cb.act, arg=cb.arg, step=step).pack()
+    return markup
 
 
 class MineCB(CallbackData, prefix="my"):

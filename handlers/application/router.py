@@ -57,6 +57,7 @@ from handlers.screening.result import checklist_text
 from storage.applications import ApplicationChanged, ApplicationRepo
 from storage.models import Application
 from storage.repositories import ScreeningRepo
+from storage.retention import erase_traces
 
 log = logging.getLogger(__name__)
 KEY = "application"
@@ -168,6 +169,18 @@ async def show_step_again(message: Message, state: FSMContext, data: dict[str, A
     await show(message, ctx, draft)
 
 
+async def _loaded(event: Message | CallbackQuery, data: dict[str, Any]) -> tuple[Ctx, Draft] | None:
+    """The handler's context and the user's draft; None (and said so) when it is gone."""
+    ctx = Ctx.of(event, data)
+    draft = await ctx.draft()
+    if draft is None:
+        if isinstance(event, CallbackQuery):
+            await event.answer()
+        await _draft_gone(event, ctx)
+        return None
+    return ctx, draft
+
+
 async def _draft_gone(event: Message | CallbackQuery, ctx: Ctx) -> None:
     """The draft expired (or was erased elsewhere) while the conversation pointed at it."""
     await ctx.state.set_state(None)
@@ -224,16 +237,15 @@ async def open_application(query: CallbackQuery, **data: Any) -> None:
 
 
 async def _in_force(message: Message, ctx: Ctx) -> bool:
-    today = ctx.clock.today()
-    if ctx.ruleset.in_force(today):
+    today, ruleset = ctx.clock.today(), ctx.ruleset
+    if ruleset.in_force_on(today):
         return True
-    meta = ctx.ruleset.metadata
     await message.edit_text(_(
         "Applications under decision No. {number} can be made only while it is in force, from "
         "{start} to {end}. Today, {today}, it is not. Please ask the district department about "
         "the assistance in force now."
-    ).format(number=meta.number, start=day(meta.in_force_from), end=day(meta.in_force_until),
-             today=day(today)), reply_markup=menu_only())
+    ).format(number=ruleset.metadata.number, start=day(ruleset.first_day),
+             end=day(ruleset.last_day), today=day(today)), reply_markup=menu_only())
     return False
 
 
@@ -343,6 +355,7 @@ async def cancel(message: Message, **data: Any) -> None:
     ctx = Ctx.of(message, data)
     await erase_drafts_of(ctx.session, ctx.settings, ctx.user_id)
     await ctx.session.commit()
+    await erase_traces(ctx.session)
     await ctx.state.clear()
     await message.answer(_("Stopped. Your unfinished application and its files are erased."),
                          reply_markup=ReplyKeyboardRemove())
@@ -351,13 +364,16 @@ async def cancel(message: Message, **data: Any) -> None:
 
 # -- buttons -------------------------------------------------------------------------------
 async def on_button(query: CallbackQuery, callback_data: ACB, **data: Any) -> None:
-    ctx = Ctx.of(query, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await query.answer()
-        await _draft_gone(query, ctx)
+    loaded = await _loaded(query, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     act, arg, ruleset = callback_data.act, callback_data.arg, ctx.ruleset
+    if callback_data.step and callback_data.step != draft.step:
+        await query.answer(_("That button is from an earlier message. Here is where you are "
+                             "now."))
+        await show(query, ctx, draft)
+        return
     if act == "noop":
         await query.answer()
         return
@@ -421,11 +437,10 @@ async def on_button(query: CallbackQuery, callback_data: ACB, **data: Any) -> No
 
 # -- typed answers -------------------------------------------------------------------------
 async def on_text(message: Message, **data: Any) -> None:
-    ctx = Ctx.of(message, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await _draft_gone(message, ctx)
+    loaded = await _loaded(message, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     notes: list[str] = []
     try:
         if _typed(draft, message.text or "", ctx, notes):
@@ -493,11 +508,10 @@ def _typed(draft: Draft, text: str, ctx: Ctx, notes: list[str]) -> bool:
 
 
 async def on_contact(message: Message, **data: Any) -> None:
-    ctx = Ctx.of(message, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await _draft_gone(message, ctx)
+    loaded = await _loaded(message, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     contact = message.contact
     if draft.step != "phone" or contact is None:
         await _refuse(message, ctx, draft, "use_buttons")
@@ -516,11 +530,10 @@ async def on_contact(message: Message, **data: Any) -> None:
 
 
 async def on_file(message: Message, **data: Any) -> None:
-    ctx = Ctx.of(message, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await _draft_gone(message, ctx)
+    loaded = await _loaded(message, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     if draft.step != "documents":
         await _refuse(message, ctx, draft, "use_buttons")
         return
@@ -558,11 +571,10 @@ async def on_file(message: Message, **data: Any) -> None:
 
 async def on_other(message: Message, **data: Any) -> None:
     """A sticker, a voice message…: what each step takes instead."""
-    ctx = Ctx.of(message, data)
-    draft = await ctx.draft()
-    if draft is None:
-        await _draft_gone(message, ctx)
+    loaded = await _loaded(message, data)
+    if loaded is None:
         return
+    ctx, draft = loaded
     await _refuse(message, ctx, draft, "want_file" if draft.step == "documents" else
                   "use_buttons")
 

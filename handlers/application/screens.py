@@ -21,6 +21,7 @@ from handlers.application.keyboards import (
     grid,
     markup,
     navigation,
+    stamp_step,
 )
 from handlers.formatting import current_locale, day, mci, money
 from handlers.screening.texts import situation_labels
@@ -56,7 +57,7 @@ class Screens:
             lines += [*notes, ""]
         kind, _sep, arg = step.partition(".")
         rows: Rows = getattr(self, f"_{kind}")(lines, arg)
-        return "\n".join(lines), markup(rows)
+        return "\n".join(lines), stamp_step(markup(rows), step)
 
     # -- steps --------------------------------------------------------------------------
     def _benefits(self, lines: list[str], _arg: str) -> Rows:
@@ -125,6 +126,8 @@ class Screens:
                        "house number, for example: Абай көшесі, 12."))
         if a.settlement == OTHER and not a.settlement_other:
             lines += ["", "👉 " + _("Type the name of your village or settlement.")]
+        elif a.settlement and not a.address:
+            lines += ["", "👉 " + _("Now type your street and house number.")]
         if a.settlement:
             lines += ["", _("Place: {value}").format(value=html.escape(self.place_name()))]
         if a.address:
@@ -241,9 +244,9 @@ class Screens:
         description = (a.situation or {}).get("description")
         if description:
             lines += ["", _("What happened: {value}").format(value=html.escape(description))]
-        counts = [f"{_short(self.ruleset.documents[i].plain.get(lang))}: {self.files.get(i, 0)}"
-                  for i in self.d.checklist(self.ruleset)]
-        lines += ["", "<b>" + _("Files sent") + "</b>", "; ".join(counts)]
+        lines += ["", "<b>" + _("Files sent") + "</b>"]
+        lines += [f"• {html.escape(self.ruleset.documents[i].plain.get(lang))}: "
+                  f"{self.files.get(i, 0)}" for i in self.d.checklist(self.ruleset)]
         edits = [
             button("✏️ " + _("Assistance and income"), "edit", "benefits"),
             button("✏️ " + _("Name"), "edit", "name"),

@@ -31,9 +31,11 @@ async def submit_draft(
     if not draft.needs_situation(ruleset):
         app.situation = None
     await repo.set_members(app.id, [m.row() for m in draft.members])
+    # How many people a paragraph pays for (children of p. 7.12, say) as the engine counts.
+    persons = {g.id: g.persons for g in result.benefits}
     await repo.set_benefits(app.id, [
         {"benefit_id": b.id, "cite": b.cite, "amount_mci": b.amount_mci, "up_to": b.up_to,
-         "period": b.period, "months": b.months}
+         "period": b.period, "months": b.months, "persons": persons.get(b.id, 1)}
         for b in (ruleset.benefits_by_id[bid] for bid in draft.chosen)
     ])
     reference = await repo.submit(app, clock.now(), today.year)
