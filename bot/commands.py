@@ -6,13 +6,7 @@ from aiogram import Bot
 from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
 
-from bot.i18n import LOCALES
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; translated later, per language."""
-    return message
-
+from bot.i18n import LOCALES, N_
 
 COMMANDS = (
     ("start", N_("Start again")),

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import application, errors, forget, menu, start
+from handlers import application, errors, forget, groups, menu, start
+from handlers.groups import private_only
 from handlers.screening import router as screening
 
 
 def routers() -> list[Router]:
     # Built anew per dispatcher: an aiogram router can belong to one parent only.
+    # The citizen conversations run in private chats only; groups get one hint (groups.py),
+    # after any router meant for a group (the staff chat).
     return [
         # Before start: /cancel inside an application also erases the draft and its files.
-        application.build_router(),
-        start.build_router(),
-        forget.build_router(),
-        menu.build_router(),
-        screening.build_router(),
-        errors.build_router(),
+        private_only(application.build_router()),
+        private_only(start.build_router()),
+        private_only(forget.build_router()),
+        private_only(menu.build_router()),
+        private_only(screening.build_router()),
+        private_only(errors.build_router()),
+        groups.build_router(),
     ]

@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.places import load_places
+from bot.places import Places
 from bot.rules import Calendar, Ruleset
+from bot.services.law import can_apply
 from handlers.application import texts
 from handlers.application.draft import (
     MAX_FILES_PER_ITEM,
@@ -55,6 +56,7 @@ class Ctx:
     settings: Settings
     clock: Clock
     calendar: Calendar
+    places: Places
     user_id: int
     chat_id: int
 
@@ -67,7 +69,7 @@ class Ctx:
             chat = event.chat.id
         return cls(
             data["session"], data["state"], data["bot"], data["ruleset"], data["settings"],
-            data["clock"], data["calendar"], user.id if user else 0, chat,
+            data["clock"], data["calendar"], data["places"], user.id if user else 0, chat,
         )
 
     @property
@@ -87,7 +89,7 @@ class Ctx:
         counts: dict[str, int] = {}
         for attachment in await self.repo.attachments(draft.app.id):
             counts[attachment.item] = counts.get(attachment.item, 0) + 1
-        return Screens(draft, self.ruleset, load_places(), self.clock.today(), counts)
+        return Screens(draft, self.ruleset, self.places, self.clock.today(), counts)
 
     async def ui(self) -> dict[str, Any]:
         return dict((await self.state.get_data()).get(KEY) or {})
@@ -156,7 +158,7 @@ async def draft_gone(event: Message | CallbackQuery, ctx: Ctx) -> None:
 
 async def in_force(message: Message, ctx: Ctx) -> bool:
     today, ruleset = ctx.clock.today(), ctx.ruleset
-    if ruleset.in_force_on(today):
+    if can_apply(ruleset, today):
         return True
     await message.edit_text(_(
         "Applications under decision No. {number} can be made only while it is in force, from "

@@ -35,6 +35,7 @@ from handlers.application.screens import consent_screen
 from handlers.common import renders_steps_of
 from handlers.formatting import current_locale
 from handlers.keyboards import menu_button
+from handlers.places import find_akim_button
 from handlers.screening.answers import Answers
 from handlers.screening.result import checklist_text
 from storage.models import Application
@@ -179,10 +180,12 @@ async def decline(query: CallbackQuery, **data: Any) -> None:
     await ctx.state.set_state(None)
     offer = await _offer(ctx)
     text = texts.paper_text()
+    rows = [[menu_button("menu", _("⬅️ Main menu"))]]
     if offer is not None:
-        text += "\n\n" + checklist_text(offer.result, ctx.ruleset)
+        text += "\n\n" + checklist_text(offer.result, ctx.ruleset, ctx.places)
+        rows.insert(0, [find_akim_button("menu")])  # the checklist says "find yours below"
     if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=menu_only())
+        await query.message.edit_text(text, reply_markup=markup(rows))
 
 
 async def resume(query: CallbackQuery, **data: Any) -> None:

@@ -275,7 +275,8 @@ async def _submit(query: CallbackQuery, ctx: Ctx, draft: Draft) -> None:
     rows = [[menu_button("mine", _("📂 My applications"))],
             [menu_button("menu", _("⬅️ Main menu"))]]
     await query.message.edit_text(
-        submitted_text(reference, draft, ctx.ruleset, ctx.clock.today(), ctx.calendar),
+        submitted_text(reference, draft, ctx.ruleset, ctx.clock.today(), ctx.calendar,
+                       ctx.places),
         reply_markup=markup(rows))
     try:
         await announce_submission(ctx.bot, ctx.session, ctx.settings, draft.app.id)
