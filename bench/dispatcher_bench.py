@@ -54,7 +54,7 @@ async def drive(dp: Dispatcher, settings: Settings, users: int) -> float:
         chat = LocalChat(dp, bot, user_id=user_id, language_code="ru")
         await chat.send("/start")
         await chat.click_data("m:check")
-        await chat.click_data(SCB(act="toggle", arg="elderly").pack())
+        await chat.click_data(SCB(step="groups", act="toggle", arg="elderly").pack())
     elapsed = time.perf_counter() - started
     await bot.session.close()
     return 3 * users / elapsed

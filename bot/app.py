@@ -23,9 +23,11 @@ from bot.commands import set_commands
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.places import load_places
 from bot.rules import Calendar, load_ruleset
 from bot.services.drafts import purge_drafts
 from bot.telegram import HarmlessRefusals
+from bot.training import TrainingMark
 from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
 from storage.db import create_engine, create_session_factory
@@ -40,11 +42,17 @@ def create_clock(settings: Settings) -> Clock:
     return Clock(ZoneInfo(settings.timezone), start=settings.clock_start)
 
 
-def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+def create_bot(
+    settings: Settings, session: BaseSession | None = None, *, clock: Clock | None = None
+) -> Bot:
+    """Give it the dispatcher's clock: on a training clock every message carries the mark."""
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     token = settings.bot_token.get_secret_value() if settings.bot_token else OFFLINE_TOKEN
     session.middleware(HarmlessRefusals())
+    clock = clock or create_clock(settings)
+    if clock.training:
+        session.middleware(TrainingMark(clock, create_i18n(settings.default_locale)))
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -96,6 +104,7 @@ def create_dispatcher(
         events_isolation=create_isolation(storage),
         settings=settings,
         ruleset=load_ruleset(),
+        places=load_places(),  # where to apply: the offices, edited by the operator
         # The law in force, the MCI and the deadlines depend on the day; tests fix it.
         clock=clock,
         today=clock.today,

@@ -10,15 +10,9 @@ from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
-from bot.i18n import LOCALES
+from bot.i18n import LOCALES, N_
 
 log = logging.getLogger(__name__)
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; translated later, per language."""
-    return message
-
 
 COMMANDS = (
     ("start", N_("Start again")),

@@ -12,6 +12,11 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LOCALES = ("kk", "ru")
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction; translated later, per language."""
+    return message
+
+
 def create_i18n(default_locale: str) -> I18n:
     return I18n(path=LOCALES_DIR, default_locale=default_locale, domain="messages")
 

@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
-from bot.app import create_bot, create_dispatcher
+from bot.app import create_bot, create_clock, create_dispatcher
 from bot.config import Settings, StartupError
 from bot.webhook import StrictRequestHandler
 
@@ -20,10 +20,11 @@ log = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
-    bot = create_bot(settings)
+    clock = create_clock(settings)  # one clock: the training mark and the chat agree
+    bot = create_bot(settings, clock=clock)
     try:
         await check_api(bot, settings)
-        dp = create_dispatcher(settings)
+        dp = create_dispatcher(settings, clock=clock)
         if settings.webhook_url:
             await _serve_webhook(settings, bot, dp)
         else:

@@ -1,10 +1,14 @@
-"""What every conversation shares: showing "the current step" again after unexpected input."""
+"""What every conversation shares: showing "the current step" again after unexpected input,
+and taking the buttons off a screen left behind."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
 from aiogram.types import Message
@@ -34,3 +38,17 @@ async def show_current_step(message: Message, state: FSMContext, data: dict[str,
     group = current.split(":", 1)[0] if current else ""
     renderer = _renderers.get(group) or _fallback[0]
     await renderer(message, state, data)
+
+
+# FSM data key shared by every conversation: the id of the message that carries the buttons
+# of the current step. A newer screen, /menu or /cancel takes the buttons off it.
+SCREEN = "screen"
+
+
+async def retire_screen(bot: Bot, chat_id: int, data: dict[str, Any], keep: int = 0) -> None:
+    """The screen left behind loses its buttons (unless it is message `keep`)."""
+    old = data.pop(SCREEN, None)
+    if old and int(old) != keep:
+        with contextlib.suppress(TelegramAPIError):
+            await bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=int(old), reply_markup=None)

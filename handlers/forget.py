@@ -69,7 +69,7 @@ async def keep(query: CallbackQuery, state: FSMContext, **data: Any) -> None:
 
 def build_router() -> Router:
     router = Router(name="forget")
-    router.message.register(ask, Command("forget"))
+    router.message.register(ask, Command("forget", ignore_case=True))
     router.callback_query.register(erase, ForgetCB.filter(F.erase))
     router.callback_query.register(keep, ForgetCB.filter(~F.erase))
     return router

@@ -30,11 +30,13 @@ def language_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def menu_keyboard(has_draft: bool = False) -> InlineKeyboardMarkup:
+def menu_keyboard(*, applying: bool = True, has_draft: bool = False) -> InlineKeyboardMarkup:
+    """``applying``: False on a day no ruleset is in force, when applying means nothing;
+    ``has_draft``: the user has an unfinished application («Continue my application»)."""
     items = [("resume_app", _("▶️ Continue my application"))] if has_draft else []
     items += [
         ("check", _("🔎 What assistance may I get?")),
-        ("apply", _("📝 Apply")),
+        *([("apply", _("📝 Apply"))] if applying else []),
         ("mine", _("📂 My applications")),
         ("documents", _("📄 Documents to bring")),
         ("where", _("📍 Where to apply")),

@@ -5,12 +5,22 @@ from __future__ import annotations
 import html
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.clock import Clock
+from bot.places import Places
 from bot.rules import Metadata, Ruleset
 from handlers.formatting import current_locale, day
-from handlers.keyboards import CHOOSE_LANGUAGE, MenuCB, back_to_menu_keyboard, language_keyboard
+from handlers.keyboards import (
+    CHOOSE_LANGUAGE,
+    MenuCB,
+    back_to_menu_keyboard,
+    language_keyboard,
+    menu_button,
+)
+from handlers.places import PlaceCB, find_akim_button, office_block, settlement_rows, where_text
+from handlers.screening.keyboards import SCB
 
 
 async def _show(query: CallbackQuery, text: str) -> None:
@@ -46,19 +56,46 @@ def about_text(meta: Metadata) -> str:
     return "\n".join(lines)
 
 
-async def where(query: CallbackQuery) -> None:
-    await _show(query, where_text())
+async def where(query: CallbackQuery, ruleset: Ruleset, clock: Clock, places: Places) -> None:
+    await place(query, PlaceCB(act="where"), ruleset, clock, places)
 
 
-def where_text() -> str:
-    return _(
-        "<b>Where to apply</b> (p. 13)\n"
-        "• the authorised body (уәкілетті орган): the district department of social "
-        "protection in Sholakkorgan;\n"
-        "• or the akim of your settlement, village or rural okrug.\n"
-        "Bring originals and copies: the originals are returned to you (p. 14).\n"
-        "Holiday payments (p. 7, 9.9) need no application: they are paid by list (p. 12)."
-    )
+async def place(
+    query: CallbackQuery, callback_data: PlaceCB, ruleset: Ruleset, clock: Clock, places: Places
+) -> None:
+    """Where to apply, the list of settlements, one akim's office; Back where one came from."""
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    back = callback_data.back
+    if callback_data.act == "list":
+        text = _("Choose your settlement or rural okrug:")
+        rows = settlement_rows(places, back)
+        rows.append([_place_button(_("⬅️ Back"), "where", back)])
+    elif callback_data.act == "office":
+        office = places.office_for(callback_data.arg)
+        text = office_block(office)
+        if not office.is_department:
+            text += "\n\n" + _("or the district department:") + "\n" + office_block(
+                places.department)
+        rows = [[_place_button(_("⬅️ Back"), "list", back)]]
+    else:
+        text = where_text(places, ruleset, clock.today())
+        rows = [[find_akim_button(back)]]
+    rows.append([back_button(back)])
+    await query.message.edit_text(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def _place_button(text: str, act: str, back: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=PlaceCB(act=act, back=back).pack())
+
+
+def back_button(back: str) -> InlineKeyboardButton:
+    """To the result of the check, or to the main menu."""
+    if back == "result":
+        return InlineKeyboardButton(text=_("⬅️ Back to the result"),
+                                    callback_data=SCB(act="summary").pack())
+    return menu_button("menu", _("⬅️ Main menu"))
 
 
 async def language(query: CallbackQuery) -> None:
@@ -71,5 +108,6 @@ def build_router() -> Router:
     router = Router(name="menu")
     router.callback_query.register(about, MenuCB.filter(F.item == "about"))
     router.callback_query.register(where, MenuCB.filter(F.item == "where"))
+    router.callback_query.register(place, PlaceCB.filter())
     router.callback_query.register(language, MenuCB.filter(F.item == "language"))
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiogram import F, Router
@@ -12,27 +13,46 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.i18n import LOCALES, telegram_locale
-from handlers.common import renders_no_step, show_current_step
+from bot.rules import Ruleset
+from bot.services.law import can_apply
+from handlers.common import SCREEN, renders_no_step, retire_screen, show_current_step
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
+from handlers.law import out_of_force_line
 from storage.applications import ApplicationRepo
 from storage.repositories import ScreeningRepo, UserRepo
 from storage.retention import erase_traces
 
 
-def menu_text() -> str:
-    return _(
-        "<b>Main menu</b>\n"
+def menu_text(ruleset: Ruleset, today: date) -> str:
+    lines = ["<b>" + _("Main menu") + "</b>"]
+    warning = out_of_force_line(ruleset, today)
+    if warning:
+        lines.append(warning)
+    lines.append(_(
         "I help residents of Sozak district learn which local social assistance "
         "(әлеуметтік көмек) they may get, what to bring and where to apply.\n"
         "Choose below."
-    )
+    ))
+    return "\n".join(lines)
 
 
-async def menu_markup(session: AsyncSession, user: User | None) -> InlineKeyboardMarkup:
-    """The main menu, with «Continue my application» while the user has a draft."""
-    has_draft = user is not None and await ApplicationRepo(session).draft_for(user.id) is not None
-    return menu_keyboard(has_draft)
+def main_menu(
+    ruleset: Ruleset, clock: Clock, *, has_draft: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The menu's text and buttons for today: "apply" only while the decision is in force,
+    «Continue my application» while the user has a draft."""
+    today = clock.today()
+    keyboard = menu_keyboard(applying=can_apply(ruleset, today), has_draft=has_draft)
+    return menu_text(ruleset, today), keyboard
+
+
+async def has_draft(session: AsyncSession | None, user: User | None) -> bool:
+    """Whether the user has an unfinished application."""
+    if session is None or user is None:
+        return False
+    return await ApplicationRepo(session).draft_for(user.id) is not None
 
 
 @renders_no_step
@@ -41,8 +61,9 @@ async def show_menu(message: Message, state: FSMContext, data: dict[str, Any]) -
     if data.get("user_language") is None and telegram_locale(data.get("event_from_user")) is None:
         await message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
         return
-    markup = await menu_markup(data["session"], data.get("event_from_user"))
-    await message.answer(menu_text(), reply_markup=markup)
+    draft = await has_draft(data.get("session"), data.get("event_from_user"))
+    text, keyboard = main_menu(data["ruleset"], data["clock"], has_draft=draft)
+    await message.answer(text, reply_markup=keyboard)
 
 
 async def start(
@@ -50,17 +71,20 @@ async def start(
     state: FSMContext,
     session: AsyncSession,
     i18n: I18n,
+    ruleset: Ruleset,
+    clock: Clock,
     user_language: str | None = None,
 ) -> None:
-    await state.set_state(None)
+    await leave_screen(message, state)
     if user_language is None:
         detected = telegram_locale(message.from_user)
         if detected is None:
             await message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
             return
         await _remember_language(session, i18n, message, detected)
-    await message.answer(_("Hello! 👋") + "\n\n" + menu_text(),
-                         reply_markup=await menu_markup(session, message.from_user))
+    draft = await has_draft(session, message.from_user)
+    text, keyboard = main_menu(ruleset, clock, has_draft=draft)
+    await message.answer(_("Hello! 👋") + "\n\n" + text, reply_markup=keyboard)
 
 
 async def ask_language(message: Message) -> None:
@@ -130,38 +154,60 @@ async def help_(message: Message, state: FSMContext, **data: Any) -> None:
     await show_current_step(message, state, data)
 
 
-async def menu(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def menu(
+    message: Message, state: FSMContext, ruleset: Ruleset, clock: Clock, session: AsyncSession
+) -> None:
     # Leave the conversation but keep its answers, so "continue" can pick it up.
-    await state.set_state(None)
-    await message.answer(menu_text(), reply_markup=await menu_markup(session, message.from_user))
+    await leave_screen(message, state)
+    draft = await has_draft(session, message.from_user)
+    text, keyboard = main_menu(ruleset, clock, has_draft=draft)
+    await message.answer(text, reply_markup=keyboard)
 
 
-async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def cancel(
+    message: Message, state: FSMContext, session: AsyncSession, ruleset: Ruleset, clock: Clock
+) -> None:
+    await leave_screen(message, state)
     await state.clear()
     if message.from_user is not None:  # "nothing is kept" includes the last saved check
         await ScreeningRepo(session).forget(message.from_user.id)
         await session.commit()
         await erase_traces(session)  # and not left in the SQLite write-ahead log
-    await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + menu_text(),
-                         reply_markup=await menu_markup(session, message.from_user))
+    draft = await has_draft(session, message.from_user)
+    text, keyboard = main_menu(ruleset, clock, has_draft=draft)
+    await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + text,
+                         reply_markup=keyboard)
 
 
-async def back_to_menu(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+async def leave_screen(message: Message, state: FSMContext) -> None:
+    """Out of any conversation, its answers kept; the screen left behind loses its buttons."""
+    await state.set_state(None)
+    data = await state.get_data()
+    if SCREEN in data and message.bot is not None:
+        await retire_screen(message.bot, message.chat.id, data)
+        await state.set_data(data)
+
+
+async def back_to_menu(
+    query: CallbackQuery, state: FSMContext, ruleset: Ruleset, clock: Clock,
+    session: AsyncSession | None = None,
+) -> None:
     await state.set_state(None)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(menu_text(),
-                                      reply_markup=await menu_markup(session, query.from_user))
+        draft = await has_draft(session, query.from_user)
+        text, keyboard = main_menu(ruleset, clock, has_draft=draft)
+        await query.message.edit_text(text, reply_markup=keyboard)
 
 
 def build_router() -> Router:
     router = Router(name="start")
-    router.message.register(start, CommandStart())
-    router.message.register(ask_language, Command("language"))
-    router.message.register(set_language_command, Command("lang"))
+    router.message.register(start, CommandStart(ignore_case=True))
+    router.message.register(ask_language, Command("language", ignore_case=True))
+    router.message.register(set_language_command, Command("lang", ignore_case=True))
     router.callback_query.register(choose_language, LangCB.filter())
-    router.message.register(help_, Command("help"))
-    router.message.register(menu, Command("menu"))
-    router.message.register(cancel, Command("cancel"))
+    router.message.register(help_, Command("help", ignore_case=True))
+    router.message.register(menu, Command("menu", ignore_case=True))
+    router.message.register(cancel, Command("cancel", ignore_case=True))
     router.callback_query.register(back_to_menu, MenuCB.filter(F.item == "menu"))
     return router

@@ -173,6 +173,7 @@ def test_console_command_runs_a_conversation(tmp_path: Path) -> None:
     env.update(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}",
         PYTHONPATH=str(ROOT),
+        CLOCK_START="2015-06-01",  # as `make demo`: a training clock on a day in force
     )
 
     done = subprocess.run(
@@ -194,5 +195,6 @@ def test_console_command_runs_a_conversation(tmp_path: Path) -> None:
     assert "Язык: русский" in out[question:menu]
     assert "<b>" not in out  # HTML is rendered as plain text
     assert "[7]" in out[menu:]  # the menu's buttons, numbered
+    assert "Учебный режим: в боте сегодня 1 июня 2015" in out[question:]  # marked, in Russian
     assert (tmp_path / "console.db").exists()  # migrated and used
     assert "Traceback" not in done.stderr

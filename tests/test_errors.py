@@ -23,8 +23,10 @@ import handlers.common
 import handlers.menu
 import handlers.start
 from bot.app import create_dispatcher
+from bot.clock import Clock
 from bot.config import Settings
 from bot.console.chat import LocalChat, Reply
+from tests.conftest import IN_FORCE
 
 ChatFactory = Callable[..., LocalChat]
 
@@ -212,7 +214,7 @@ async def test_failing_message_handler_apologises_and_keeps_the_conversation(
 
     # Handlers are bound when the routers are built: patch before building the dispatcher.
     monkeypatch.setattr(handlers.start, "help_", broken_help)
-    dp = create_dispatcher(settings, engine=engine)
+    dp = create_dispatcher(settings, engine=engine, clock=Clock.fixed(IN_FORCE))
     chat = LocalChat(dp, bot, language_code="ru")
     await chat.send("/start")
     state = dp.fsm.get_context(bot=bot, chat_id=chat.chat.id, user_id=chat.user.id)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.parsing import InputError, parse_int, parse_number, parse_past_date
+from bot.parsing import InputError, dont_know, parse_int, parse_number, parse_past_date, yes_no
 
 LIMIT = Decimal(100_000_000)
 
@@ -56,6 +56,11 @@ TODAY = date(2026, 3, 25)
         ("05.03.2026", date(2026, 3, 5)), ("5/3/26", date(2026, 3, 5)),
         ("2026-03-05", date(2026, 3, 5)), ("вчера", date(2026, 3, 24)),
         ("кеше", date(2026, 3, 24)), ("Бүгін", TODAY),
+        ("19.03", date(2026, 3, 19)), ("19.11", date(2025, 11, 19)),  # the last such day
+        ("19 марта", date(2026, 3, 19)), ("19 наурыз", date(2026, 3, 19)),
+        ("неделю назад", date(2026, 3, 18)), ("өткен аптада", date(2026, 3, 18)),
+        ("позавчера", date(2026, 3, 23)), ("3 дня назад", date(2026, 3, 22)),
+        ("две недели назад", date(2026, 3, 11)), ("бес күн бұрын", date(2026, 3, 20)),
     ],
 )
 def test_dates_in_the_usual_forms(text: str, value: date) -> None:
@@ -64,10 +69,26 @@ def test_dates_in_the_usual_forms(text: str, value: date) -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("31.02.2026", "bad_date"), ("позавчера", "bad_date"), ("01.04.2026", "future"),
+    [("31.02.2026", "bad_date"), ("на днях", "bad_date"), ("01.04.2026", "future"),
      ("01.01.1990", "too_early")],
 )
 def test_dates_refused_with_a_reason(text: str, reason: str) -> None:
     with pytest.raises(InputError) as err:
         parse_past_date(text, today=TODAY, earliest=date(2000, 1, 1))
     assert err.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("пять", 5), ("бес", 5), ("Пять человек", 5), ("бес адам", 5), ("он екі", 12),
+     ("двадцать", 20), ("жиырма", 20), ("сегиз", 8), ("одна", 1), ("төрт", 4)],
+)
+def test_counts_in_words_up_to_twenty(text: str, value: int) -> None:
+    assert parse_int(text, low=0, high=130) == value
+
+
+def test_words_for_skip_yes_and_no() -> None:
+    assert all(dont_know(t) for t in ("не знаю", "Не знаю.", "білмеймін", "билмеймин"))
+    assert not any(dont_know(t) for t in ("нет", "5", "знаю"))
+    assert [yes_no(t) for t in ("да", "Иә", "иа", "нет", "Жоқ!", "жок", "может")] == [
+        True, True, True, False, False, False, None]

@@ -1,4 +1,4 @@
-"""The result as chat text: long results split into readable messages, no item cut in two."""
+"""The result as chat text: phone-sized screens, every benefit one tap away."""
 
 from __future__ import annotations
 
@@ -7,23 +7,17 @@ from datetime import date
 import pytest
 
 from bot.i18n import create_i18n
-from bot.rules import load_ruleset
+from bot.places import load_places
+from bot.rules import default_calendar, load_ruleset
 from handlers.screening.answers import GROUPS, Answers
-from handlers.screening.result import result_messages, split_messages
+from handlers.screening.result import benefit_text, summary_text
 
 TELEGRAM_LIMIT = 4096
-
-
-def test_split_keeps_blocks_whole_and_under_the_limit() -> None:
-    blocks = [f"block {i} " + "x" * 900 for i in range(7)]
-    messages = split_messages(blocks, limit=2000)
-    assert all(len(m) <= 2000 for m in messages)
-    assert "\n\n".join(messages) == "\n\n".join(blocks)  # nothing lost, nothing cut
-    assert len(messages) == 4
+PHONE_LINES = 15  # about what a 6-inch screen shows without scrolling
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
-def test_a_citizen_with_every_status_gets_several_readable_messages(lang: str) -> None:
+def test_a_citizen_with_every_status_reads_one_screen_then_each_benefit(lang: str) -> None:
     ruleset = load_ruleset()
     answers = Answers(
         groups=list(GROUPS), statuses=[s for g in GROUPS.values() for s in g],
@@ -33,14 +27,18 @@ def test_a_citizen_with_every_status_gets_several_readable_messages(lang: str) -
         wheelchair="walking", situation="fire", occurred_on="2015-11-01", age=85, members=4,
         income="20000",
     )
-    result = answers.evaluate(ruleset, date(2015, 11, 10))
+    on = date(2015, 11, 10)
+    result = answers.evaluate(ruleset, on)
+    calendar = default_calendar()
     i18n = create_i18n("kk")
     with i18n.context(), i18n.use_locale(lang):
-        messages = result_messages(result, answers, ruleset)
-    assert len(messages) > 1
-    assert all(len(m) <= TELEGRAM_LIMIT for m in messages)
-    text = "\n".join(messages)
-    for granted in result.benefits:  # every benefit is shown, whole, in one of them
-        assert any(granted.benefit.title.get(lang) in m for m in messages)
+        summary = summary_text(result, answers, ruleset, today=on, calendar=calendar,
+                               places=load_places())
+        details = [benefit_text(g, answers, ruleset, calendar, result) for g in result.benefits]
     # >= 15: since contract revision 2 the holidays after the repeal (Aug-Oct 2016) are excluded
-    assert len(result.benefits) >= 15 and text.count("•") >= len(result.benefits)
+    assert len(result.benefits) >= 15
+    assert len(summary.splitlines()) <= PHONE_LINES, summary
+    assert not any(g.benefit.title.get(lang) in summary for g in result.benefits)  # one tap on
+    for granted, text in zip(result.benefits, details, strict=True):
+        assert granted.benefit.title.get(lang) in text
+        assert len(text.splitlines()) <= PHONE_LINES and len(text) < TELEGRAM_LIMIT

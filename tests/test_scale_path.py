@@ -39,8 +39,8 @@ async def test_a_check_on_postgresql_and_redis_survives_a_restart(bot: Bot) -> N
         await p2.type("10.04.2015")
         await p2.press("4")
         await p2.type("120000")
-        await p2.press("Next ➡️")
-        result = await p2.press("✅ Show the result")
+        await p2.press("➖ None of these")
+        result = await p2.result()
         assert p2.title("p9.11") in result and "594 600 ₸" in result
 
         async with create_session_factory(engine)() as session:
@@ -54,8 +54,8 @@ async def test_the_fire_family_on_postgresql(bot: Bot) -> None:
         dp = create_dispatcher(settings, engine=engine, today=lambda: DAY)
         p = Persona(LocalChat(dp, bot, language_code="kk"), dp["i18n"], "kk")
         await family_of_four_after_fire(p, "10.04.2015")
-        await p.press("Next ➡️")
-        result = await p.press("✅ Show the result")
+        await p.press("➖ None of these")
+        result = await p.result()
         assert p.title("p9.11") in result and "594 600 ₸" in result
 
 

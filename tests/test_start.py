@@ -328,17 +328,20 @@ async def test_where_to_apply(make_chat: ChatFactory, dp: Dispatcher, locale: st
 
 
 @pytest.mark.parametrize("locale", ["kk", "ru"])
-async def test_apply_and_my_applications_answer_plainly(
+async def test_apply_and_my_applications_before_any_check(
     make_chat: ChatFactory, dp: Dispatcher, locale: str
 ) -> None:
-    """On today's wall clock decision No. 241 is repealed: applying under it is refused
-    plainly (tests/test_application.py applies on a day it was in force)."""
+    """Applying starts from a check (tests/test_application.py applies); with none, the bot
+    says so, and «My applications» is empty."""
     chat = make_chat(language_code=locale)
     await chat.send("/start")
 
     replies = await chat.click(tr(dp, "📝 Apply", locale))
-    assert "241" in replies[-1].text and "2016" in replies[-1].text
-    assert [b.text for b in replies[-1].flat_buttons] == [tr(dp, "⬅️ Main menu", locale)]
+    assert replies[-1].text == tr(
+        dp, "An application starts from a check: it tells which assistance you may apply for "
+        "and fills in part of the form. Please do the check first.", locale)
+    assert tr(dp, "🔎 What assistance may I get?", locale) in [
+        b.text for b in replies[-1].flat_buttons]
 
     await chat.click(tr(dp, "⬅️ Main menu", locale))
     replies = await chat.click(tr(dp, "📂 My applications", locale))
@@ -356,7 +359,7 @@ async def test_each_press_is_answered(make_chat: ChatFactory, dp: Dispatcher, bo
         await chat.click(tr(dp, item, "ru"))
         answered = [r for r in bot.session.requests[mark:] if isinstance(r, AnswerCallbackQuery)]
         assert len(answered) == 1, item
-        await chat.click(1)  # back to the menu
+        await chat.click(tr(dp, "⬅️ Main menu", "ru"))
 
 
 # -- the command list Telegram shows ----------------------------------------------------------

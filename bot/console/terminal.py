@@ -7,7 +7,7 @@ import html
 import re
 from pathlib import Path
 
-from bot.app import create_bot, create_dispatcher
+from bot.app import create_bot, create_clock, create_dispatcher
 from bot.config import Settings
 from bot.console.chat import LocalChat, Reply
 from bot.console.session import LocalSession
@@ -71,8 +71,9 @@ async def _send_file(chat: LocalChat, word: str, name: str) -> list[Reply]:
 
 
 async def run_console(settings: Settings, user_id: int = 100) -> None:
-    bot = create_bot(settings, session=LocalSession())
-    dp = create_dispatcher(settings)
+    clock = create_clock(settings)
+    bot = create_bot(settings, session=LocalSession(), clock=clock)
+    dp = create_dispatcher(settings, clock=clock)
     chat = LocalChat(dp, bot, user_id=user_id, language_code=None)
     print(BANNER)
     try:

@@ -45,8 +45,7 @@ from bot.services.staff_texts import (
     status_labels,
 )
 from handlers.application.texts import occupation_labels, relation_labels
-from handlers.formatting import current_locale, day, money
-from handlers.screening.result import split_messages
+from handlers.formatting import current_locale, day, money, split_messages
 from handlers.screening.texts import situation_labels
 from handlers.staff.keyboards import card_keyboard
 

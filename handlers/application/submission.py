@@ -3,17 +3,17 @@ what the citizen is told afterwards (p. 13–14, 21–22)."""
 
 from __future__ import annotations
 
-import html
 from datetime import date
 
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.places import load_places
+from bot.places import Places
 from bot.rules import Calendar, Ruleset
 from handlers.application.draft import Draft
-from handlers.formatting import current_locale, day
+from handlers.formatting import day
+from handlers.places import office_block
 from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 
@@ -46,24 +46,22 @@ async def submit_draft(
 
 
 def submitted_text(
-    reference: str, draft: Draft, ruleset: Ruleset, today: date, calendar: Calendar
+    reference: str, draft: Draft, ruleset: Ruleset, today: date, calendar: Calendar,
+    places: Places,
 ) -> str:
-    lang = current_locale()
-    places = load_places()
     office = places.office_for(draft.app.settlement)
-    where = [html.escape(office.name.get(lang)), *map(html.escape, office.contacts(lang))]
+    where = [office_block(office)]
     if not office.is_department:
-        department = places.department
-        where.append(_("or the district department: {name}").format(name=", ".join(
-            html.escape(x) for x in (department.name.get(lang), *department.contacts(lang)))))
+        where += [_("or the district department:"), office_block(places.department)]
     lines = [
         "✅ <b>" + _("Your application is sent.") + "</b>",
         _("Reference number: <b>{reference}</b>. Please keep it.").format(reference=reference),
         "",
         "<b>" + _("What happens next") + "</b>",
-        _("1. Bring the originals and copies of your documents (p. 13–14) to: {where}. The "
-          "department registers your application with them; the originals are returned to "
-          "you.").format(where="; ".join(where)),
+        _("1. Bring the originals and copies of your documents (p. 13–14) to the office below. "
+          "The department registers your application with them; the originals are returned to "
+          "you."),
+        *where,
         _("2. Within 8 working days of the registration the department decides (p. 21); if it "
           "must request documents from other bodies, within 20 working days."),
         _("3. Within 3 working days of the decision you are told of it in writing (p. 22)."),

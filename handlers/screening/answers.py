@@ -29,6 +29,8 @@ CHILD_FLAGS = ("disabled", "home_schooled", "hiv", "without_parental_care")
 SITUATIONS = ("fire", "natural_disaster", "disease", "legal_ground", "other")
 DATED_SITUATIONS = ("fire", "natural_disaster")
 MAX_CHILDREN = 10
+# Steps answered by ticking boxes: "None of these" is their explicit empty answer.
+CHECKLISTS = ("groups", "group", "history")
 # Steps are named "groups", "group.family", "child.0", "review"...: no ":" (callback data).
 
 
@@ -46,6 +48,7 @@ class Answers:
     income: str | None = None  # Decimal as text: JSON keeps it exact
     income_skipped: bool = False
     history: list[str] = field(default_factory=list)
+    check_on: str | None = None  # the day of the check, when not today (ISO)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Answers:
@@ -54,6 +57,56 @@ class Answers:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    # -- what a step still needs -----------------------------------------------------------
+    def ticks(self, step: str) -> set[str]:
+        """What is ticked on a checklist step (groups, group.X, history)."""
+        kind, _sep, arg = step.partition(".")
+        if kind == "groups":
+            return set(self.groups)
+        if kind == "group":
+            ticked = {s for s in self.statuses if s in GROUPS[arg]}
+            return ticked | ({"children"} if arg == "family" and self.has_children else set())
+        if kind == "history":
+            return set(self.history)
+        return set()
+
+    def clear(self, step: str) -> None:
+        """"None of these" on a checklist step."""
+        kind, _sep, arg = step.partition(".")
+        if kind == "groups":
+            self.groups.clear()
+        elif kind == "group":
+            self.statuses[:] = [s for s in self.statuses if s not in GROUPS[arg]]
+            if arg == "family":
+                self.has_children = False
+        elif kind == "history":
+            self.history.clear()
+
+    def missing(self, step: str) -> str | None:
+        """Why Next cannot leave the step yet (an input_error reason), or None.
+
+        No silent defaults: an empty checklist needs "None of these", a question its answer
+        or Skip."""
+        kind, _sep, arg = step.partition(".")
+        if kind in CHECKLISTS:
+            return None if self.ticks(step) else "need_tick"
+        if kind == "child":
+            child = self.children[int(arg)] if int(arg) < len(self.children) else {}
+            if child.get("age") is None:
+                return "need_age"
+            return None if any(child.get(f) for f in CHILD_FLAGS) else "need_flag"
+        needs = {
+            "wheelchair": (self.wheelchair, "need_answer"),
+            "situation": (self.situation, "need_answer"),
+            "situation_date": (self.occurred_on, "need_date"),
+            "members": (self.members, "need_members"),
+            "income": (None if self.income is None and not self.income_skipped else 1,
+                       "need_income"),
+            "age": (self.age, "need_years"),
+        }
+        value, reason = needs.get(kind, (1, ""))
+        return reason if value is None else None
 
     # -- derived -------------------------------------------------------------------------
     def effective_statuses(self) -> set[str]:
@@ -70,9 +123,16 @@ class Answers:
     def wants_children(self) -> bool:
         return "family" in self.groups and self.has_children
 
-    def plan(self, ruleset: Ruleset, on: date) -> list[str]:
-        """The screens this citizen needs, in order; only questions that can change the result."""
-        steps = ["groups"]
+    def check_day(self, today: date) -> date:
+        """The day the engine evaluates: the one asked for, else today."""
+        return date.fromisoformat(self.check_on) if self.check_on else today
+
+    def plan(self, ruleset: Ruleset, on: date, *, asks_date: bool = False) -> list[str]:
+        """The screens this citizen needs, in order; only questions that can change the result.
+
+        ``asks_date``: today no ruleset is in force, so the day of the check is asked first."""
+        steps = ["check_date"] if asks_date else []
+        steps.append("groups")
         steps += [f"group.{g}" for g in GROUPS if g in self.groups and g not in _NO_CHECKLIST]
         if "disability" in self.groups:
             steps.append("wheelchair")
@@ -125,9 +185,22 @@ class Answers:
         return evaluate(self.profile(on), ruleset, calendar)
 
     def history_candidates(self, ruleset: Ruleset, on: date) -> list[str]:
-        """One-off application benefits this profile would get: p. 23 may block a repeat."""
-        result = evaluate(self.profile(on, with_history=False), ruleset)
-        return [g.id for g in result.benefits if g.benefit.one_off_application]
+        """One-off application benefits this profile would get: p. 23 may block a repeat.
+
+        Asked several times per button press (the plan, the screen, the review's follow-ups):
+        remembered for the same answers, as the engine is the costly part of a press."""
+        key = (id(ruleset), on, repr({k: v for k, v in vars(self).items() if k != "history"}))
+        known = _CANDIDATES.get(key)
+        if known is None or known[0] is not ruleset:
+            if len(_CANDIDATES) > 1024:
+                _CANDIDATES.clear()
+            result = evaluate(self.profile(on, with_history=False), ruleset)
+            ids = [g.id for g in result.benefits if g.benefit.one_off_application]
+            known = _CANDIDATES[key] = (ruleset, ids)  # the ruleset held: its id stays its own
+        return list(known[1])
+
+
+_CANDIDATES: dict[tuple[int, date, str], tuple[Ruleset, list[str]]] = {}
 
 
 # Disability has a single status (ticked with the group); hardship asks about the situation.

@@ -6,12 +6,13 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from handlers.keyboards import menu_button
-
 
 class SCB(CallbackData, prefix="s"):
-    """act: toggle | pick | next | back | why | skip | add_child | edit | result | ..."""
+    """step: the screen the button belongs to ("" off the steps, e.g. under a result), so a
+    press of an older screen is told apart from one of the screen shown now.
+    act: toggle | pick | none | next | back | why | skip | add_child | edit | result | ..."""
 
+    step: str = ""
     act: str
     arg: str = ""
 
@@ -21,6 +22,19 @@ Rows = list[list[InlineKeyboardButton]]
 
 def button(text: str, act: str, arg: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=SCB(act=act, arg=arg).pack())
+
+
+def stamp(rows: Rows, step: str) -> Rows:
+    """The step written into every screening button of a screen (built with step "")."""
+    blank = f"{SCB.__prefix__}{SCB.__separator__}{SCB.__separator__}"  # "s::"
+
+    def stamped(b: InlineKeyboardButton) -> InlineKeyboardButton:
+        if b.callback_data is None or not b.callback_data.startswith(blank):
+            return b
+        data = blank[:-1] + step + b.callback_data[len(blank) - 1 :]
+        return b.model_copy(update={"callback_data": data})
+
+    return [[stamped(b) for b in row] for row in rows]
 
 
 def toggles(labels: dict[str, str], ticked: set[str] | list[str]) -> Rows:
@@ -38,6 +52,11 @@ def picks(labels: dict[str, str], chosen: str | None, per_row: int = 1) -> Rows:
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
+def none_button() -> Rows:
+    """The explicit "nothing here" of a checklist: Next with nothing ticked asks for it."""
+    return [[button(_("➖ None of these"), "none")]]
+
+
 def navigation(*, why_open: bool, can_skip: bool = False, can_go_on: bool = True) -> Rows:
     rows: Rows = []
     if can_skip:
@@ -53,12 +72,5 @@ def navigation(*, why_open: bool, can_skip: bool = False, can_go_on: bool = True
 def markup(rows: Rows) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
-
-def result_keyboard(*, can_apply: bool = False) -> InlineKeyboardMarkup:
-    apply = [[menu_button("apply", _("📝 Apply"))]] if can_apply else []
-    return markup([
-        *apply,
-        [button(_("📄 What to bring and where"), "documents")],
-        [button(_("✏️ Change my answers"), "edit", "review")],
-        [menu_button("menu", _("⬅️ Main menu"))],
-    ])
+def callback_data(keyboard: InlineKeyboardMarkup) -> set[str]:
+    return {b.callback_data for row in keyboard.inline_keyboard for b in row if b.callback_data}

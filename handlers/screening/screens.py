@@ -11,34 +11,76 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.rules import Ruleset
 from handlers.formatting import current_locale, day, money
+from handlers.law import out_of_force_line
 from handlers.screening import texts
-from handlers.screening.answers import GROUPS, Answers
-from handlers.screening.keyboards import Rows, button, markup, navigation, picks, toggles
+from handlers.screening.answers import (
+    CHECKLISTS,
+    DATED_SITUATIONS,
+    GROUPS,
+    MAX_CHILDREN,
+    Answers,
+)
+from handlers.screening.keyboards import (
+    Rows,
+    button,
+    markup,
+    navigation,
+    none_button,
+    picks,
+    stamp,
+    toggles,
+)
 
 
 def render_step(
-    step: str, answers: Answers, plan: list[str], *, why_open: bool, ruleset: Ruleset, today: date
+    step: str, answers: Answers, plan: list[str], *, why_open: bool, ruleset: Ruleset,
+    today: date, total: int | None = None, guess: str | None = None,
+    clock_today: date | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    number = plan.index(step) + 1 if step in plan else len(plan)
-    header = _("Step {k} of {n}").format(k=number, n=len(plan))
+    """`total`: the steps counted when the screen opened; `guess`: a too small income."""
+    number = plan.index(step) + 1
+    header = _("Step {k} of {n}").format(k=number, n=total or len(plan))
     lines = [f"<i>{header}</i> · <b>{texts.step_title(step)}</b>", "", texts.question(step)]
+    if step == "check_date":
+        lines[2:2] = check_date_intro(ruleset, clock_today or today)
     rows = _rows(step, answers, plan, ruleset, today, lines)
+    if step.partition(".")[0] in CHECKLISTS:
+        rows += none_button()
+    if step == "income" and guess is not None:
+        rows = _income_guess(Decimal(guess), lines) + rows
     if why_open:
         lines += ["", "❓ " + texts.why(step)]
     rows += navigation(why_open=why_open, can_skip=step in ("income", "age"),
                        can_go_on=step != "review")
-    return "\n".join(lines), markup(rows)
+    return "\n".join(lines), markup(stamp(rows, step))
+
+
+def _income_guess(amount: Decimal, lines: list[str]) -> Rows:
+    """An income under 1 000 ₸ a month is asked about, not stored: "120" is most often
+    "120 000"; "0" may be true."""
+    if amount == 0:
+        lines += ["", "❔ " + _("Did you mean that the family has no income at all?")]
+        return [[button(_("Yes, no income"), "pick", "0")]]
+    thousands = amount * 1000
+    lines += ["", "❔ " + _("Did you mean {amount} a month?").format(amount=money(thousands))]
+    return [[button(_("Yes, {amount}").format(amount=money(thousands)), "pick", str(thousands))],
+            [button(_("No, exactly {amount}").format(amount=money(amount)), "pick",
+                    str(amount))]]
 
 
 def _rows(
     step: str, a: Answers, plan: list[str], ruleset: Ruleset, today: date, lines: list[str]
 ) -> Rows:
     kind, _sep, arg = step.partition(".")
+    if kind == "check_date":
+        lines += ["", _("Day of the check: {date}").format(date=day(today))]
+        return [[button(_("📅 Today"), "pick", "today")]]
     if kind == "groups":
         lines += ["", texts.privacy()]
         return toggles(texts.group_labels(), a.groups)
     if kind == "group":
-        labels = {s: texts.status_labels()[s] for s in GROUPS[arg]}
+        every = texts.status_labels()
+        labels = {s: every[s] for s in GROUPS[arg]}
         rows = toggles(labels, a.statuses)
         if arg == "family":
             label = _("Children under 18 with a disability, HIV or without parental care")
@@ -53,7 +95,8 @@ def _rows(
         lines += ["", _("Age: {age}").format(age=age if age is not None else "—")]
         flags = {f for f, on in child.items() if on is True}
         rows = toggles(texts.child_flag_labels(), flags)
-        rows.append([button(_("➕ Add another child"), "add_child")])
+        if len(a.children) < MAX_CHILDREN:
+            rows.append([button(_("➕ Add another child"), "add_child")])
         if len(a.children) > 1:
             rows.append([button(_("🗑 Remove this child"), "drop_child")])
         return rows
@@ -85,13 +128,24 @@ def _rows(
     raise KeyError(step)
 
 
+def check_date_intro(ruleset: Ruleset, today: date) -> list[str]:
+    """Before the question: the decision is not in force today, and when it was."""
+    period = _("It was in force from {start} to {end}.").format(
+        start=day(ruleset.first_day), end=day(ruleset.last_day))
+    return [f"{out_of_force_line(ruleset, today)}", period, ""]
+
+
 def review_lines(a: Answers, ruleset: Ruleset) -> list[str]:
     labels = texts.status_labels()
     statuses = sorted(a.effective_statuses(), key=list(labels).index)
-    out = ["• " + _("About you: {list}").format(
-        list=", ".join(labels[s] for s in statuses) if statuses else _("nothing of the list"))]
-    if "disability" in a.groups:
-        out.append("• " + texts.wheelchair_labels()[a.wheelchair or "none"])
+    out = [] if a.check_on is None else [
+        "• " + _("Day of the check: {date}").format(date=day(date.fromisoformat(a.check_on)))]
+    if statuses or "hardship" not in a.groups:
+        out.append("• " + _("About you: {list}").format(
+            list=", ".join(labels[s] for s in statuses) if statuses
+            else _("nothing of the list")))
+    if "disability" in a.groups and a.wheelchair:
+        out.append("• " + texts.wheelchair_labels()[a.wheelchair])
     if a.wants_children():
         flags = texts.child_flag_labels()
         for i, child in enumerate(a.children):
@@ -99,15 +153,18 @@ def review_lines(a: Answers, ruleset: Ruleset) -> list[str]:
             age = child.get("age")
             out.append("• " + _("Child {number}: {age} years").format(
                 number=i + 1, age=age if age is not None else "—") + (f", {what}" if what else ""))
-    if "hardship" in a.groups and a.situation:
-        line = texts.situation_labels()[a.situation]
-        if a.occurred_on:
+    if "hardship" in a.groups:
+        line = texts.step_title("situation")
+        if a.situation:
+            line += ": " + texts.situation_labels()[a.situation]
+        if a.occurred_on and a.situation in DATED_SITUATIONS:
             line += ", " + day(date.fromisoformat(a.occurred_on))
         out.append("• " + line)
     if a.age is not None and "needs_care" in a.effective_statuses():
         out.append("• " + _("Age: {age}").format(age=a.age))
-    members = 1 if a.lives_alone() else (a.members or 1)
-    out.append("• " + _("People in the family: {n}").format(n=members))
+    members = 1 if a.lives_alone() else a.members
+    if members is not None:
+        out.append("• " + _("People in the family: {n}").format(n=members))
     income = (
         money(Decimal(a.income)) if a.income is not None and not a.income_skipped
         else _("not given")
@@ -123,6 +180,7 @@ def review_lines(a: Answers, ruleset: Ruleset) -> list[str]:
 
 def _review_rows(plan: list[str]) -> Rows:
     edits = [
+        ("check_date", _("✏️ Day of the check")),
         ("groups", _("✏️ What is about me")),
         ("wheelchair", _("✏️ Wheelchair")),
         ("child.0", _("✏️ Children")),

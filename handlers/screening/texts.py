@@ -53,7 +53,7 @@ def child_flag_labels() -> dict[str, str]:
 def situation_labels() -> dict[str, str]:
     return {
         "fire": _("Fire"),
-        "natural_disaster": _("Natural disaster"),
+        "natural_disaster": _("Natural disaster (flood, mudflow, earthquake)"),
         "disease": _("Socially significant disease"),
         "legal_ground": _("Another ground provided by law"),
         "other": _("Other hardship (low income)"),
@@ -76,6 +76,7 @@ def step_title(step: str) -> str:
         return _("Child {number}").format(number=int(arg) + 1)
     return {
         "groups": _("What is about you?"),
+        "check_date": _("Day of the check"),
         "wheelchair": _("Wheelchair"),
         "situation": _("Difficult life situation"),
         "situation_date": _("Date of the event"),
@@ -91,20 +92,25 @@ def question(step: str) -> str:
     kind = step.partition(".")[0]
     return {
         "groups": _("Tick everything that is about you or your family, then press Next. "
-                    "If nothing fits, press Next straight away."),
-        "group": _("Tick what is about you, then press Next."),
+                    "If nothing fits, press «None of these»."),
+        "group": _("Tick what is about you, then press Next. If nothing fits, press "
+                   "«None of these»."),
+        "check_date": _("Which day shall I check? Press Today, or type a day of that period "
+                        "(for example, if your house burned in May 2015): 15.05.2015 or "
+                        "«май 2015»."),
         "wheelchair": _("Does your individual rehabilitation programme provide you with a "
                         "wheelchair?"),
         "child": _("Type the child's age in years (0 to 17) and tick what applies."),
         "situation": _("What happened?"),
-        "situation_date": _("When did it happen? Type the date, for example 05.03.2026."),
+        "situation_date": _("When did it happen? Type the date, for example 05.03.2026 or "
+                            "«a week ago»."),
         "age": _("How old are you? Type the number of full years."),
         "members": _("How many people are in your family, you included? "
                      "Press a number or type it."),
         "income": _("What is your family's total income per month, in tenge? "
                     "Type a number, for example 120 000. Or press Skip."),
         "history": _("Have you received any of these in the last 12 months? "
-                     "Tick them, then press Next."),
+                     "Tick them, then press Next. If not, press «None of these»."),
         "review": _("Here is what you told me. Press a line to change it, "
                     "or see the result."),
     }[kind]
@@ -115,6 +121,8 @@ def why(step: str) -> str:
     return {
         "groups": _("Assistance is given to certain groups of citizens (p. 7 and p. 9 of the "
                     "decision). Your answer decides which questions follow."),
+        "check_date": _("The amounts (in MCI of that year), the income thresholds and the "
+                        "deadlines depend on the day: I count them as on the day you give."),
         "group": _("Each of these groups has its own payment in p. 7 or p. 9; "
                    "the holiday payments come without an application (p. 12)."),
         "wheelchair": _("p. 9.1: 50 MCI for a walking wheelchair and 21.5 MCI for a room "
@@ -163,5 +171,16 @@ def input_error(reason: str, step: str = "") -> str:
         "need_age": _("Please first type the child's age in years, from 0 to 17."),
         "need_date": _("Please type the date of the event first."),
         "need_answer": _("Please choose one of the buttons."),
+        "not_in_period": _("The decision was not in force on that day. Please type a day of "
+                           "its period (it is above), for example 15.05.2015."),
+        "need_tick": _("Please tick what is about you. If nothing fits, press «None of "
+                       "these»."),
+        "need_flag": _("Please tick what applies to this child."),
+        "need_members": _("Please press the number of people or type it."),
+        "need_income": _("Please type the income, or press Skip if you do not know it."),
+        "need_years": _("Please type your age in years, or press Skip."),
+        "need_this": _("This answer is needed for the check. If you are not sure, give the "
+                       "closest one: you can change it before the result."),
+        "which_one": _("Which one? Please press the button."),
         "use_buttons": _("Here please use the buttons below."),
     }[reason]

@@ -17,11 +17,13 @@ from aiogram.filters import BaseFilter, Command
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.commands import STAFF_COMMANDS as COMMAND_LIST
 from bot.config import Settings
-from handlers.keyboards import menu_keyboard
-from handlers.start import menu_text
+from bot.rules import Ruleset
+from handlers.start import has_draft, main_menu
 
 log = logging.getLogger(__name__)
 
@@ -91,18 +93,27 @@ def _log_refusal(what: str, chat: Chat | None) -> None:
                 what, chat.type if chat else "no")
 
 
-async def refuse_command(message: Message) -> None:
+async def refuse_command(message: Message, ruleset: Ruleset, clock: Clock,
+                         session: AsyncSession) -> None:
     _log_refusal("command", message.chat)
     if message.chat.type == "private":
-        await message.answer(menu_text(), reply_markup=menu_keyboard())
+        await _citizen_menu(message, message.from_user, ruleset, clock, session)
 
 
-async def refuse_button(query: CallbackQuery) -> None:
+async def refuse_button(query: CallbackQuery, ruleset: Ruleset, clock: Clock,
+                        session: AsyncSession) -> None:
     chat = _chat_of(query)
     _log_refusal("button", chat)
     await query.answer()
     if chat is not None and chat.type == "private" and isinstance(query.message, Message):
-        await query.message.answer(menu_text(), reply_markup=menu_keyboard())
+        await _citizen_menu(query.message, query.from_user, ruleset, clock, session)
+
+
+async def _citizen_menu(message: Message, user: User | None, ruleset: Ruleset, clock: Clock,
+                        session: AsyncSession) -> None:
+    """The citizen's menu, as /menu shows it."""
+    text, keyboard = main_menu(ruleset, clock, has_draft=await has_draft(session, user))
+    await message.answer(text, reply_markup=keyboard)
 
 
 async def old_staff_button(query: CallbackQuery) -> None:

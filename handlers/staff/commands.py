@@ -23,8 +23,7 @@ from bot.services.application_view import ApplicationView, load_view
 from bot.services.export import export_xlsx
 from bot.services.staff_card import send_card, send_pdf
 from bot.services.staff_texts import label, status_labels
-from handlers.formatting import day
-from handlers.screening.result import split_messages
+from handlers.formatting import day, split_messages
 from handlers.staff.access import StaffOnly
 from handlers.staff.keyboards import CARD, PDF, StaffCB, open_keyboard
 from storage.applications import ApplicationRepo
