@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -49,10 +50,18 @@ def main_menu(
 
 
 async def has_draft(session: AsyncSession | None, user: User | None) -> bool:
-    """Whether the user has an unfinished application."""
+    """Whether the user has an unfinished application (False when it cannot be told: the menu
+    never fails for it)."""
     if session is None or user is None:
         return False
-    return await ApplicationRepo(session).draft_for(user.id) is not None
+    try:
+        found = await ApplicationRepo(session).draft_for(user.id) is not None
+        # Ends the read at once: no connection is held while the menu is sent (SQLite: one
+        # writer; a shutdown in between would otherwise cut a transaction short).
+        await session.commit()
+    except SQLAlchemyError:
+        return False
+    return found
 
 
 @renders_no_step
