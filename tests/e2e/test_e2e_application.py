@@ -93,5 +93,5 @@ async def test_a_citizen_submits_and_the_staff_chat_hears_of_it(
     assert reference.group(0) in staff.params["text"]
     pdf = await bot.expect(stub.wait_for_method("sendDocument", to_chat(STAFF_CHAT),
                                                 start=staff.index))
-    assert pdf.params["caption"] == reference.group(0)  # the application's PDF follows the card
+    assert reference.group(0) in pdf.params["caption"]  # the application's PDF follows the card
     assert await bot.terminate() == 0
