@@ -1,15 +1,13 @@
 """The screening polished (issue 11, defects 1, 3, 6, 7, 8, 9), through the real dispatcher in
 both languages: no silent defaults, a steady step counter, a review that agrees, follow-ups of
-a change, answers as people type them, one term per concept."""
+a change, answers as people type them (one term per concept: tests/test_terms.py)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 
 from tests.test_screening import (  # noqa: F401  (fixture)
     LANGS,
@@ -18,8 +16,6 @@ from tests.test_screening import (  # noqa: F401  (fixture)
     normalise,
     persona_on,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def header(p: Persona) -> tuple[int, int]:
@@ -248,26 +244,3 @@ async def test_natural_disaster_has_examples_and_wheelchairs_read_right(persona_
         assert "Предусмотрена ли вам" not in wheelchair and "Прогулочная" not in wheelchair
         assert "Прогулочное кресло-коляска" in wheelchair
 
-
-# One term per concept (../shared/seed/GLOSSARY.md): the bot's own words, the WWII invalids'
-# legal title aside; the Russian screens never show the bare Kazakh "алқа".
-OLD_TERMS = {
-    "kk": (re.compile(r"\bмүгедек(?!тіг)\w*"), re.compile(r"аз қамтамасыз етілген")),
-    "ru": (re.compile(r"\b[Ии]нвалид(?!н)\w*"), re.compile(r"\b[Лл]ицо с инвалидностью"),
-           re.compile(r"\(алқа")),
-}
-LEGAL_TITLE = re.compile(r"Ұлы Отан соғысының|ҰОС|Великой Отечественной|ВОВ|войны")
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_one_term_per_concept_in_the_catalog(lang: str) -> None:
-    path = ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as f:
-        catalog = read_po(f, locale=lang)
-    found = []
-    for message in catalog:
-        text = str(message.string)
-        if not message.id or LEGAL_TITLE.search(text):
-            continue
-        found += [(text, term.pattern) for term in OLD_TERMS[lang] if term.search(text)]
-    assert not found
