@@ -25,6 +25,7 @@ from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from bot.places import load_places
 from bot.rules import Calendar, load_ruleset
+from bot.services.drafts import purge_drafts
 from bot.telegram import HarmlessRefusals
 from bot.training import TrainingMark
 from handlers import routers
@@ -135,6 +136,8 @@ def create_dispatcher(
         partial(purge, sessions, older_than=timedelta(days=settings.data_days)),
         name="purge of idle conversations",
     )
+    background.every(PURGE_EVERY_SECONDS, partial(purge_drafts, sessions, settings, clock),
+                     name="purge of expired application drafts")
     dp.startup.register(set_commands)
     dp.shutdown.register(close_resources)
     return dp

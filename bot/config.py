@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
@@ -48,6 +49,10 @@ class Settings(BaseSettings):
     clock_start: dt.date | None = None
     # Unfinished conversations (and their FSM data) are erased after this many idle days.
     data_days: int = Field(default=30, ge=1, le=3650)
+    # Where application files are kept (DATA_DIR/applications/<id>/…).
+    data_dir: Path = Path("data")
+    # An unfinished application is erased, with its files, after this many days untouched.
+    draft_days: int = Field(default=14, ge=1, le=3650)
 
     _csv = field_validator(
         "staff_ids", "extra_days_off", "extra_working_days", mode="before"

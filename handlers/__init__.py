@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import errors, forget, groups, menu, start
+from handlers import application, errors, forget, groups, menu, start
 from handlers.groups import private_only
 from handlers.screening import router as screening
 
@@ -14,6 +14,8 @@ def routers() -> list[Router]:
     # The citizen conversations run in private chats only; groups get one hint (groups.py),
     # after any router meant for a group (the staff chat).
     return [
+        # Before start: /cancel inside an application also erases the draft and its files.
+        private_only(application.build_router()),
         private_only(start.build_router()),
         private_only(forget.build_router()),
         private_only(menu.build_router()),

@@ -312,8 +312,10 @@ class BotAPIStub:
             "from": self.bot_user,
             "text": params.get("text", ""),
         }
-        if isinstance(params.get("reply_markup"), dict):
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        # Telegram echoes only inline keyboards; a reply keyboard is not part of the message.
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
         return message
 
     def _answer(self, method: str, params: JSON) -> Any:
