@@ -194,6 +194,9 @@ class LocalChat:
         return replies
 
     def _as_reply(self, method: Any, result: Any) -> Reply | None:
+        chat_id = getattr(method, "chat_id", None)
+        if chat_id is not None and str(chat_id) != str(self.chat.id):
+            return None  # sent elsewhere (the staff chat): not what this user sees
         if isinstance(method, SendMessage):
             return Reply(
                 "send",

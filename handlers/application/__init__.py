@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.application import mine, router
-
 
 def build_router() -> Router:
+    # Imported when built: the staff card (bot.services) uses this package's texts, and the
+    # router imports the staff card.
+    from handlers.application import mine, router
+
     parent = Router(name="applications")
     parent.include_routers(router.build_router(), mine.build_router())
     return parent

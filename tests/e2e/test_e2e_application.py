@@ -91,4 +91,7 @@ async def test_a_citizen_submits_and_the_staff_chat_hears_of_it(
     staff = await bot.expect(stub.wait_for_method("sendMessage", to_chat(STAFF_CHAT),
                                                   start=mark))
     assert reference.group(0) in staff.params["text"]
+    pdf = await bot.expect(stub.wait_for_method("sendDocument", to_chat(STAFF_CHAT),
+                                                start=staff.index))
+    assert reference.group(0) in pdf.params["caption"]  # the application's PDF follows the card
     assert await bot.terminate() == 0
