@@ -25,7 +25,7 @@ from storage.migrate import alembic_config, upgrade, upgrade_async
 from storage.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"users", "fsm_states", "screenings"}
+TABLES = {"users", "fsm_states", "screenings", "outbox"}
 
 
 def head_revision() -> str:
