@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -37,13 +38,22 @@ class Settings(BaseSettings):
     extra_working_days: Annotated[list[dt.date], NoDecode] = Field(default_factory=list)
     # Training clock: "today" starts on this day and runs forward (empty in production).
     clock_start: dt.date | None = None
+    # Where application files are kept (data/applications/<id>/…).
+    data_dir: Path = Path("data")
+    # An unfinished application is erased, with its files, after this many days untouched.
+    draft_days: int = Field(default=14, ge=1)
 
-    _csv = field_validator(
-        "staff_ids", "extra_days_off", "extra_working_days", mode="before"
-    )(_split_csv)
+    _csv = field_validator("staff_ids", "extra_days_off", "extra_working_days", mode="before")(
+        _split_csv
+    )
 
     @field_validator(
-        "bot_token", "webhook_secret", "redis_url", "webhook_url", "staff_chat_id", "clock_start",
+        "bot_token",
+        "webhook_secret",
+        "redis_url",
+        "webhook_url",
+        "staff_chat_id",
+        "clock_start",
         mode="before",
     )
     @classmethod

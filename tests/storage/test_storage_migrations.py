@@ -25,7 +25,19 @@ from storage.migrate import alembic_config, upgrade, upgrade_async
 from storage.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"users", "fsm_states", "screenings", "outbox"}
+TABLES = {
+    "users",
+    "fsm_states",
+    "screenings",
+    "applications",
+    "application_benefits",
+    "application_members",
+    "attachments",
+    "consents",
+    "audit_log",
+    "reference_counters",
+    "outbox",
+}
 
 
 def head_revision() -> str:
