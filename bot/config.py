@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     staff_chat_id: int | None = None
     staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_locale: Locale = "kk"
+    # The staff chat's language (cards, PDFs); empty: DEFAULT_LOCALE. A staff member in a
+    # private chat reads their own /language.
+    staff_locale: Locale | None = None
     timezone: str = "Asia/Almaty"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -54,6 +57,7 @@ class Settings(BaseSettings):
         "webhook_url",
         "staff_chat_id",
         "clock_start",
+        "staff_locale",
         mode="before",
     )
     @classmethod
