@@ -95,6 +95,7 @@ class Reason(StrEnum):
     NOT_A_WORKING_DAY = "not_a_working_day"
     DATE_IN_FUTURE = "date_in_future"
     DATE_BEFORE_SUBMISSION = "date_before_submission"
+    UNKNOWN_APPLICATION = "unknown_application"
     UNKNOWN_BENEFIT = "unknown_benefit"
     ABOVE_CEILING = "above_ceiling"
     NOT_FIXED_AMOUNT = "not_fixed_amount"

@@ -143,7 +143,7 @@ def terminated_text(app: Application, benefit: ApplicationBenefit, ruleset: Rule
             cite=benefit.cite, month=day(benefit.terminated_from),
             ground=termination_ground_text(benefit.termination_ground),
             ground_cite=TERMINATION_CITE[TerminationGround(benefit.termination_ground)]),
-        _("Sums paid after that month are to be returned (p. 27)."),
+        _("Sums paid in excess are to be returned (p. 27)."),
         _footer(),
     ])
 
