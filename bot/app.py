@@ -94,6 +94,8 @@ def create_dispatcher(
     )
     i18n = create_i18n(settings.default_locale)
     dp["i18n"] = i18n
+    # Background work (the outbox sender, the digest) opens its own sessions.
+    dp["sessions"] = sessions
     # Order matters: a session, then the user's record, then their language, then polite errors.
     dp.update.outer_middleware(DbSessionMiddleware(sessions))
     dp.update.outer_middleware(UserMiddleware())

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
+from bot.services.notifier import install_notifier
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 async def run(settings: Settings) -> None:
     bot = create_bot(settings)
     dp = create_dispatcher(settings)
+    install_notifier(dp)
     try:
         if settings.webhook_url:
             await _serve_webhook(settings, bot, dp)

@@ -56,6 +56,10 @@ class OutboxRepo:
         result = await self.session.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
         return bool(getattr(result, "rowcount", 0))
 
+    async def exists(self, key: str) -> bool:
+        found = await self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key))
+        return found is not None
+
     async def claim(self, worker: str, now: datetime, lease: timedelta,
                     limit: int) -> list[Claimed]:
         """Claim up to ``limit`` due rows for ``worker`` until ``now + lease``; the caller

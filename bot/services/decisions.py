@@ -24,7 +24,7 @@ from bot.rules import Calendar, Ruleset
 from bot.services import notices
 from storage.applications import ApplicationRepo
 from storage.audit import ActorKind, AuditRepo
-from storage.models import Application, ApplicationBenefit
+from storage.models import Application, ApplicationBenefit, utcnow
 from storage.outbox import OutboxRepo
 
 
@@ -194,8 +194,8 @@ class Decisions:
             else:  # one benefit of several decided: the notice waits for the whole decision
                 return
         await OutboxRepo(self.session).enqueue(
-            f"app{app.id}-v{app.version}-{action}", app.chat_id, text, action,
-            self.clock.now(), application_id=app.id)
+            f"app{app.id}-v{app.version}-{action}", app.chat_id, text, action, utcnow(),
+            application_id=app.id)
 
     async def _last_actor(self, app: Application) -> int | None:
         history = await AuditRepo(self.session).history(app.id)

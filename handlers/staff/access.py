@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 # Staff commands and the callback-data prefixes of staff buttons. A staff module that adds a
 # command or a button kind lists it here, so the guard below refuses it to everyone else.
-STAFF_COMMANDS: list[str] = ["queue", "app", "find", "export"]
-STAFF_CALLBACK_PREFIXES: list[str] = ["st"]
+STAFF_COMMANDS: list[str] = ["queue", "app", "find", "export", "overdue", "stats"]
+STAFF_CALLBACK_PREFIXES: list[str] = ["st", "dc"]
 
 
 def is_staff(user_id: int | None, settings: Settings) -> bool:
