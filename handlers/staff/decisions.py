@@ -444,11 +444,12 @@ def build_router() -> Router:
         try:
             if len(parts) != 2:
                 raise InputError("bad_date")
-            start, end = (parse_past_date(p, today=clock.today(), earliest=date(2000, 1, 1))
+            # A period may end in the future ("this month"): any real date will do.
+            start, end = (parse_past_date(p, today=date.max, earliest=date(2000, 1, 1))
                           for p in parts)
         except InputError:
             await message.answer(_("Usage: /stats FROM TO, for example /stats 01.06.2015 "
-                                   "30.06.2015 (dates not in the future)."))
+                                   "30.06.2015."))
             return
         if end < start:
             start, end = end, start
