@@ -74,6 +74,16 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 def parse_past_date(text: str, *, today: date, earliest: date) -> date:
     """'05.03.2026', '5/3/26', '2026-03-05', 'вчера' → a date not in the future."""
+    value = parse_date(text, today=today)
+    if value > today:
+        raise InputError("future")
+    if value < earliest:
+        raise InputError("too_early")
+    return value
+
+
+def parse_date(text: str, *, today: date) -> date:
+    """'05.03.2026', '5/3/26', '2026-03-05', 'сегодня', 'вчера' → a date (any day)."""
     word = text.strip().lower().rstrip(".")
     if word in _TODAY:
         return today
@@ -88,11 +98,6 @@ def parse_past_date(text: str, *, today: date, earliest: date) -> date:
     else:
         raise InputError("bad_date")
     try:
-        value = date(year, month, day)
+        return date(year, month, day)
     except ValueError:
         raise InputError("bad_date") from None
-    if value > today:
-        raise InputError("future")
-    if value < earliest:
-        raise InputError("too_early")
-    return value

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from handlers import errors, menu, staff, start
+from handlers.screening import router as screening
+
 
 def routers() -> list[Router]:
-    # Imported here, not at the top: services use handlers.formatting, and the routers use the
-    # services, so importing the package must not import every router.
-    from handlers import errors, menu, start
-    from handlers.screening import router as screening
-    from handlers.staff import decisions as staff_decisions
-
     # Built anew per dispatcher: an aiogram router can belong to one parent only.
     return [
+        staff.build_router(),  # first: it keeps the citizen conversation out of the staff chat
         start.build_router(),
         menu.build_router(),
         screening.build_router(),
-        staff_decisions.build_router(),
         errors.build_router(),
     ]

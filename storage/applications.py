@@ -330,9 +330,12 @@ class ApplicationRepo:
         )
         return list((await self.session.scalars(stmt)).all())
 
-    async def granted_within_year(self, iin: str, benefit_id: str, on_date: date) -> bool:
+    async def granted_within_year(
+        self, iin: str, benefit_id: str, on_date: date, *, excluding: int | None = None
+    ) -> bool:
         """Was ``benefit_id`` granted to this IIN within the calendar year before ``on_date``?
-        (p. 23: assistance on one ground is not given again within a calendar year.)"""
+        (p. 23: assistance on one ground is not given again within a calendar year.)
+        ``excluding``: an application whose own grants do not count (the one being checked)."""
         since = datetime.combine(_year_before(on_date), time.min, UTC)
         stmt = (
             select(func.count())
@@ -345,7 +348,23 @@ class ApplicationRepo:
                 ApplicationBenefit.decided_at >= since,
             )
         )
+        if excluding is not None:
+            stmt = stmt.where(Application.id != excluding)
         return bool(await self.session.scalar(stmt))
+
+    async def submitted_between(self, since: datetime, until: datetime) -> list[Application]:
+        """Applications submitted at or after ``since`` and before ``until`` (any status but
+        draft), oldest first: the export's period."""
+        stmt = (
+            select(Application)
+            .where(
+                Application.status != "draft",
+                Application.submitted_at >= since,
+                Application.submitted_at < until,
+            )
+            .order_by(Application.submitted_at, Application.id)
+        )
+        return list((await self.session.scalars(stmt)).all())
 
 
 def _year_before(day: date) -> date:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.rules.ruleset import Text
+from bot.rules.ruleset import Text, read_toml
 
 DEFAULT_PATH = Path(__file__).with_name("places.toml")
 OFFICE_KINDS = frozenset({"department", "akim"})
@@ -178,20 +177,9 @@ def parse_places(data: dict[str, Any], source: str = "<places>") -> Places:
                   _offices=by_id, _settlements={s.id: s for s in settlements})
 
 
-def _load(path: Path) -> Places:
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except OSError as exc:
-        raise PlacesError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PlacesError(f"{path}: not valid TOML: {exc}") from None
-    return parse_places(data, str(path))
-
-
 @lru_cache(maxsize=4)
 def _load_cached(path: Path) -> Places:
-    return _load(path)
+    return parse_places(read_toml(path, PlacesError), str(path))
 
 
 def load_places(path: str | Path | None = None) -> Places:

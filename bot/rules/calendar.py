@@ -50,6 +50,14 @@ class Calendar:
             return True
         return _kz_working_flags(day.year)[day.timetuple().tm_yday - 1] == 1
 
+    def working_day_on_or_after(self, day: date) -> date:
+        """``day`` if it is a working day, else the next working day: where a deadline that
+        ends on a day off ends (as everywhere in Kazakhstan's civil and administrative law)."""
+        one = timedelta(days=1)
+        while not self.is_working_day(day):
+            day += one
+        return day
+
     def nth_working_day_after(self, day: date, n: int) -> date:
         """The ``n``-th working day counting days strictly after ``day`` (n >= 1)."""
         if n < 1:

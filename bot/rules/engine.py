@@ -22,6 +22,7 @@ NOT_RESIDENT = "not_resident"
 DEADLINE_PASSED = "deadline_passed"
 GRANTED_WITHIN_YEAR = "granted_within_year"
 INCOME_ABOVE_THRESHOLD = "income_above_threshold"
+NOT_IN_FORCE_ON_PAYMENT_DAY = "not_in_force_on_payment_day"
 
 # `because` ids that are figures rather than statuses or children.
 BELOW_POVERTY_LINE = "per_capita_below_poverty_line"
@@ -32,6 +33,7 @@ DECISION_DAYS = 8
 DECISION_DAYS_EXTENDED = 20
 NOTICE_DAYS = 3
 
+_Date = date  # GrantedBenefit has a field named `date`, which hides the type in its body
 _ONE = Decimal(1)
 _CENT = Decimal("0.01")
 
@@ -74,14 +76,26 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class GrantedBenefit:
+    """A benefit the profile gets. ``amount_kzt`` is per person; ``persons`` how many the
+    paragraph pays; ``pay_on`` the day a holiday payment falls on; ``equated`` the statuses
+    of ``because`` that count only through their equation to war participants."""
+
     benefit: Benefit
     amount_kzt: int
     date: str | None
     because: tuple[str, ...]
+    pay_on: _Date | None = None
+    persons: int = 1
+    equated: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
         return self.benefit.id
+
+    @property
+    def total_kzt(self) -> int:
+        """``amount_kzt`` x ``persons`` (a ceiling where the benefit is ``up_to``)."""
+        return self.amount_kzt * self.persons
 
     def to_dict(self) -> dict[str, Any]:
         b = self.benefit
@@ -97,8 +111,11 @@ class GrantedBenefit:
             "months": b.months,
             "needs_application": b.needs_application,
             "date": self.date,
+            "pay_on": None if self.pay_on is None else self.pay_on.isoformat(),
+            "persons": self.persons,
             "documents": list(b.documents) if b.needs_application else [],
             "because": list(self.because),
+            "equated": list(self.equated),
         }
 
 
@@ -176,7 +193,7 @@ def _day(ruleset: Ruleset, on: date) -> _Day:
     except ValueError:  # 29 February
         year_ago = date(on.year - 1, 2, 28)
     return _Day(
-        in_force=ruleset.in_force(on),
+        in_force=ruleset.in_force_on(on),
         mci=ruleset.mci_at(on),
         thresholds=Thresholds(
             poverty_line_kzt=ruleset.poverty_line_at(on),
@@ -192,10 +209,22 @@ def _amount_kzt(amount_mci: Decimal, mci: int) -> int:
     return int((amount_mci * mci).quantize(_ONE, rounding=ROUND_HALF_UP))
 
 
-@lru_cache(maxsize=256)
-def _second_sunday_of_september(year: int) -> str:
+def _second_sunday_of_september(year: int) -> date:
     first = date(year, 9, 1)
-    return f"09-{1 + (6 - first.weekday()) % 7 + 7:02d}"
+    return date(year, 9, 1 + (6 - first.weekday()) % 7 + 7)
+
+
+@lru_cache(maxsize=8192)
+def _pay_on(holiday: str | None, rule: str | None, on: date) -> date | None:
+    """The first day on or after ``on`` that the holiday falls on (contract: `pay_on`)."""
+    if rule is not None:  # the only date rule: Family Day, second Sunday of September
+        day = _second_sunday_of_september(on.year)
+        return day if day >= on else _second_sunday_of_september(on.year + 1)
+    if holiday is None:
+        return None
+    month, dd = int(holiday[:2]), int(holiday[3:])
+    day = date(on.year, month, dd)
+    return day if day >= on else date(on.year + 1, month, dd)
 
 
 @lru_cache(maxsize=4096)
@@ -207,6 +236,13 @@ def _timeline(calendar: Calendar, on: date) -> Timeline:
         decision_by_extended=calendar.nth_working_day_after(on, DECISION_DAYS_EXTENDED),
         notice_by=calendar.nth_working_day_after(decision_by, NOTICE_DAYS),
     )
+
+
+@lru_cache(maxsize=4096)
+def report_deadline(calendar: Calendar, occurred_on: date) -> date:
+    """p. 9: the last day to apply after a fire or natural disaster: one month, moved to the
+    next working day when it ends on a day off."""
+    return calendar.working_day_on_or_after(one_month_after(occurred_on))
 
 
 def one_month_after(day: date) -> date:
@@ -289,7 +325,7 @@ def _match(cond: Condition, facts: _Facts) -> list[str] | None:
             return None
         because.append(f"wheelchair:{cond.wheelchair}")
     if cond.age_over is not None:
-        if profile.age is None or profile.age <= cond.age_over:
+        if profile.age is None or profile.age < cond.age_over:  # "over N": N full years
             return None
         because.append(f"age_over_{cond.age_over}")
     if cond.low_income_family:
@@ -304,7 +340,7 @@ def _match(cond: Condition, facts: _Facts) -> list[str] | None:
     return because
 
 
-def _situation(facts: _Facts, on: date) -> tuple[list[str], str | None]:
+def _situation(facts: _Facts, on: date, calendar: Calendar) -> tuple[list[str], str | None]:
     """p. 9.11: the grounds that hold (any one suffices), or the reason that blocks it."""
     situation = facts.profile.situation
     if situation is None:
@@ -314,7 +350,7 @@ def _situation(facts: _Facts, on: date) -> tuple[list[str], str | None]:
     kind = situation.kind
     if kind in DATED_KINDS:
         assert situation.occurred_on is not None  # parse_profile requires it
-        if on <= one_month_after(situation.occurred_on):
+        if on <= report_deadline(calendar, situation.occurred_on):
             grounds.append(f"situation:{kind}")
         else:
             blocked = DEADLINE_PASSED
@@ -403,6 +439,7 @@ def evaluate(profile: Profile, ruleset: Ruleset | None = None,
              calendar: Calendar | None = None) -> Result:
     """Evaluate ``profile`` on its ``on_date`` (default: today in Asia/Almaty)."""
     rs = ruleset if ruleset is not None else load_ruleset()
+    cal = calendar if calendar is not None else default_calendar()
     on = profile.on_date or today_almaty()
     day = _day(rs, on)
     per_capita = None
@@ -423,9 +460,10 @@ def evaluate(profile: Profile, ruleset: Ruleset | None = None,
         if benefit.available_from is not None and on < benefit.available_from:
             continue
         because: list[str] | None = None
+        equated: list[str] = []
         for cond in benefit.when:
             if cond.difficult_situation:
-                grounds, blocked = _situation(facts, on)
+                grounds, blocked = _situation(facts, on, cal)
                 if blocked is not None:
                     excluded.append(Exclusion(benefit.id, blocked))
                     because = None
@@ -437,21 +475,30 @@ def evaluate(profile: Profile, ruleset: Ruleset | None = None,
             if got is not None:
                 because = got if because is None else because + \
                     [g for g in got if g not in because]
+                if cond.equated:
+                    equated.extend(got)
         if because is None:
             continue
         if benefit.one_off_application and profile.history \
                 and _granted_within_year(benefit, profile, day, on):
             excluded.append(Exclusion(benefit.id, GRANTED_WITHIN_YEAR))
             continue
-        if benefit.holiday_rule is not None:
-            holiday: str | None = _second_sunday_of_september(on.year)
-        else:
-            holiday = benefit.holiday
-        granted.append(GrantedBenefit(benefit, _amount_kzt(benefit.amount_mci, day.mci),
-                                      holiday, tuple(because)))
+        pay_on = _pay_on(benefit.holiday, benefit.holiday_rule, on)
+        if pay_on is not None and day.in_force and pay_on > rs.last_day:
+            # The holiday comes after the repeal: nothing will be paid under this decision.
+            excluded.append(Exclusion(benefit.id, NOT_IN_FORCE_ON_PAYMENT_DAY))
+            continue
+        persons = 1
+        if benefit.per_person:  # the applicant (by any own status) plus each child named
+            children = sum(1 for b in because if b.startswith("child:"))
+            persons = children + (1 if len(because) > children else 0)
+        granted.append(GrantedBenefit(
+            benefit, _amount_kzt(benefit.amount_mci, day.mci),
+            None if pay_on is None else f"{pay_on.month:02d}-{pay_on.day:02d}", tuple(because),
+            pay_on, persons, tuple(equated)))
 
     timeline = None
     if any(g.benefit.needs_application for g in granted):
-        timeline = _timeline(calendar if calendar is not None else default_calendar(), on)
+        timeline = _timeline(cal, on)
     return Result(rs.id, on, day.in_force, day.mci, tuple(granted), tuple(excluded), timeline,
                   per_capita, day.thresholds)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from itertools import pairwise
@@ -22,9 +22,14 @@ DOCUMENT_IDS: tuple[str, ...] = (
 PERIODS = frozenset({"once", "monthly"})
 DATE_RULES = frozenset({"second_sunday_of_september"})
 _CONDITION_KEYS = frozenset({
-    "any_status", "all_status", "no_status", "child", "wheelchair", "age_over",
+    "any_status", "all_status", "no_status", "equated", "child", "wheelchair", "age_over",
     "low_income_family", "per_capita_below_poverty_line", "difficult_situation",
 })
+# Where a day stands against the decision's period of force (Ruleset.force_on).
+NOT_YET_IN_FORCE = "not_yet_in_force"
+IN_FORCE = "in_force"
+REPEALED = "repealed"
+EXPIRED = "expired"  # past in_force_until with no repeal recorded
 
 
 class RulesetError(ValueError):
@@ -86,6 +91,9 @@ class Condition:
     any_status: tuple[str, ...] = ()
     all_status: tuple[str, ...] = ()
     no_status: frozenset[str] = frozenset()
+    # `equated = true`: any_status is the ruleset's equated statuses, which count only through
+    # the equation to war participants; the engine reports them in GrantedBenefit.equated.
+    equated: bool = False
     child: ChildTest | None = None
     wheelchair: str | None = None
     age_over: int | None = None
@@ -109,6 +117,7 @@ class Benefit:
     needs_application: bool
     documents: tuple[str, ...]
     when: tuple[Condition, ...]
+    per_person: bool = False
     added_by: str | None = None
     available_from: date | None = None
     reading: str | None = None
@@ -150,6 +159,16 @@ class Amendment:
 class Repeal:
     number: str
     adopted_on: date
+    effective_on: date  # the first day the decision is no longer in force
+    reading: str
+
+
+@dataclass(frozen=True, slots=True)
+class Equation:
+    """Statuses the decision equates to war participants (for p. 9.8 and 9.9)."""
+
+    statuses: tuple[str, ...]
+    cite: str
     reading: str
 
 
@@ -187,28 +206,66 @@ class Ruleset:
     situation_income_share: DatedSeries
     exclusions: dict[str, str]
     source: str
+    equation: Equation | None = None
+    # p. 3.3: the region's own subsistence minimum; when given it wins from its first date.
+    subsistence_minimum_regional: DatedSeries | None = None
     benefits_by_id: dict[str, Benefit] = field(default_factory=dict, repr=False)
 
     @property
     def id(self) -> str:
         return self.metadata.ruleset_id
 
-    def in_force(self, on: date) -> bool:
+    # --- the period of force (the chat words a repealed decision on these) ---------------
+
+    @property
+    def first_day(self) -> date:
+        """The first day the decision is in force."""
+        return self.metadata.in_force_from
+
+    @property
+    def last_day(self) -> date:
+        """The last day the decision is in force (the day before the repeal takes effect)."""
+        return self.metadata.in_force_until
+
+    @property
+    def repeal(self) -> Repeal | None:
+        """The repealing decision (number, adopted_on, effective_on), if any."""
+        return self.metadata.repeal
+
+    def in_force_on(self, on: date) -> bool:
         return self.metadata.in_force_from <= on <= self.metadata.in_force_until
+
+    in_force = in_force_on  # the earlier name, kept for callers
+
+    def force_on(self, on: date) -> str:
+        """NOT_YET_IN_FORCE, IN_FORCE, REPEALED or EXPIRED on ``on``."""
+        if on < self.metadata.in_force_from:
+            return NOT_YET_IN_FORCE
+        if on <= self.metadata.in_force_until:
+            return IN_FORCE
+        return REPEALED if self.metadata.repeal is not None else EXPIRED
 
     def mci_at(self, on: date) -> int:
         return int(self.mci.at(on))
 
+    def subsistence_minimum_entry_at(self, on: date) -> DatedValue:
+        """The subsistence minimum on ``on`` with its source: the region's (p. 3.3) when the
+        ruleset has a regional value from that day on, else the national stand-in."""
+        regional = self.subsistence_minimum_regional
+        if regional is not None and on >= regional.values[0].start:
+            return regional.entry_at(on)
+        return self.subsistence_minimum.entry_at(on)
+
     def subsistence_minimum_at(self, on: date) -> Decimal:
-        return self.subsistence_minimum.at(on)
+        return self.subsistence_minimum_entry_at(on).value
 
     def poverty_line_at(self, on: date) -> Decimal:
         """The poverty line in tenge per person per month on ``on``."""
-        return self.poverty_line_share.at(on) * self.subsistence_minimum.at(on)
+        return self.poverty_line_share.at(on) * self.subsistence_minimum_at(on)
 
     def situation_income_limit_at(self, on: date) -> Decimal:
         """60% of the subsistence minimum (p. 9, third ground)."""
-        return self.situation_income_share.at(on) * self.subsistence_minimum.at(on)
+        return self.situation_income_share.at(on) * self.subsistence_minimum_at(on)
 
     def checklist(self, benefit_ids: list[str] | tuple[str, ...]) -> tuple[Document, ...]:
         """The documents the given benefits need, merged, in the order of p. 13."""
@@ -252,12 +309,28 @@ class _Reader:
     def series(self, params: dict[str, Any], key: str) -> DatedSeries:
         where = f"parameters.{key}"
         obj = self.table(params.get(key), where)
-        raw = obj.get("values")
+        values, starts = self.values(obj.get("values"), f"{where}.values")
+        reading = obj.get("reading")
+        return DatedSeries(self.text(obj, "name", where), self.str_(obj, "unit", where),
+                           values, reading if isinstance(reading, str) else None, starts)
+
+    def regional(self, params: dict[str, Any], key: str) -> DatedSeries | None:
+        """``[[parameters.KEY.regional]]``: optional dated values that replace the national
+        ones from their first date (same form as ``values``)."""
+        where = f"parameters.{key}"
+        obj = self.table(params.get(key), where)
+        if "regional" not in obj:
+            return None
+        values, starts = self.values(obj["regional"], f"{where}.regional")
+        return DatedSeries(self.text(obj, "name", where), self.str_(obj, "unit", where),
+                           values, None, starts)
+
+    def values(self, raw: Any, where: str) -> tuple[tuple[DatedValue, ...], tuple[date, ...]]:
         if not isinstance(raw, list) or not raw:
-            raise self.fail(f"{where}.values", "missing or empty")
+            raise self.fail(where, "missing or empty")
         values: list[DatedValue] = []
         for i, item in enumerate(raw):
-            at = f"{where}.values[{i}]"
+            at = f"{where}[{i}]"
             item = self.table(item, at)
             if not isinstance(item.get("from"), date):
                 raise self.fail(at, "undated value: every value needs `from = YYYY-MM-DD`")
@@ -269,9 +342,7 @@ class _Reader:
         starts = tuple(v.start for v in values)
         if any(a >= b for a, b in pairwise(starts)):
             raise self.fail(where, "dates must be strictly increasing")
-        reading = obj.get("reading")
-        return DatedSeries(self.text(obj, "name", where), self.str_(obj, "unit", where),
-                           tuple(values), reading if isinstance(reading, str) else None, starts)
+        return tuple(values), starts
 
     def statuses(self, value: Any, where: str) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
@@ -281,7 +352,7 @@ class _Reader:
                 raise self.fail(where, f"unknown status {status!r}")
         return tuple(value)
 
-    def condition(self, raw: Any, where: str) -> Condition:
+    def condition(self, raw: Any, where: str, equation: Equation | None) -> Condition:
         obj = self.table(raw, where)
         unknown = set(obj) - _CONDITION_KEYS
         if unknown:
@@ -298,9 +369,17 @@ class _Reader:
         wheelchair = obj.get("wheelchair")
         if wheelchair is not None and wheelchair not in WHEELCHAIRS:
             raise self.fail(f"{where}.wheelchair", f"unknown wheelchair {wheelchair!r}")
+        equated = obj.get("equated") is True
+        if equated:
+            if equation is None:
+                raise self.fail(f"{where}.equated", "no [equated] table in the ruleset")
+            if "any_status" in obj:
+                raise self.fail(f"{where}.equated", "use either equated or any_status")
         return Condition(
-            any_status=self.statuses(obj["any_status"], f"{where}.any_status")
+            any_status=equation.statuses if equated and equation is not None
+            else self.statuses(obj["any_status"], f"{where}.any_status")
             if "any_status" in obj else (),
+            equated=equated,
             all_status=self.statuses(obj["all_status"], f"{where}.all_status")
             if "all_status" in obj else (),
             no_status=frozenset(self.statuses(obj["no_status"], f"{where}.no_status"))
@@ -313,7 +392,8 @@ class _Reader:
             difficult_situation=obj.get("difficult_situation") is True,
         )
 
-    def benefit(self, raw: Any, index: int, amendments: dict[str, Amendment]) -> Benefit:
+    def benefit(self, raw: Any, index: int, amendments: dict[str, Amendment],
+                equation: Equation | None) -> Benefit:
         obj = self.table(raw, f"benefit[{index}]")
         bid = self.str_(obj, "id", f"benefit[{index}]")
         where = f"benefit[{bid}]"
@@ -357,7 +437,9 @@ class _Reader:
             holiday_rule=date_rule,
             needs_application=needs_application,
             documents=documents,
-            when=tuple(self.condition(c, f"{where}.when[{i}]") for i, c in enumerate(when_raw)),
+            when=tuple(self.condition(c, f"{where}.when[{i}]", equation)
+                       for i, c in enumerate(when_raw)),
+            per_person=obj.get("per_person", False) is True,
             added_by=added_by,
             available_from=available_from,
             reading=obj.get("reading"),
@@ -382,6 +464,7 @@ class _Reader:
             r = self.table(dec["repeal"], "decision.repeal")
             repeal = Repeal(self.str_(r, "number", "decision.repeal"),
                             self.date_(r, "adopted_on", "decision.repeal"),
+                            self.date_(r, "effective_on", "decision.repeal"),
                             self.str_(r, "reading", "decision.repeal"))
         meta = Metadata(
             ruleset_id=self.str_(rs, "id", "ruleset"),
@@ -402,7 +485,17 @@ class _Reader:
         )
         if meta.in_force_until < meta.in_force_from:
             raise self.fail("decision.in_force_until", "before in_force_from")
+        if repeal is not None and repeal.effective_on != meta.in_force_until + timedelta(days=1):
+            raise self.fail("decision.repeal.effective_on",
+                            "must be the day after decision.in_force_until")
         return meta
+
+    def equation(self, data: dict[str, Any]) -> Equation | None:
+        if "equated" not in data:
+            return None
+        obj = self.table(data["equated"], "equated")
+        return Equation(self.statuses(obj.get("statuses"), "equated.statuses"),
+                        self.str_(obj, "cite", "equated"), self.str_(obj, "reading", "equated"))
 
 
 def parse_ruleset(data: dict[str, Any], source: str = "<ruleset>") -> Ruleset:
@@ -410,10 +503,11 @@ def parse_ruleset(data: dict[str, Any], source: str = "<ruleset>") -> Ruleset:
     r = _Reader(source)
     meta = r.metadata(data)
     amendments = {a.number: a for a in meta.amendments}
+    equation = r.equation(data)
     raw_benefits = data.get("benefit")
     if not isinstance(raw_benefits, list) or not raw_benefits:
         raise r.fail("benefit", "no benefits")
-    benefits = tuple(r.benefit(b, i, amendments) for i, b in enumerate(raw_benefits))
+    benefits = tuple(r.benefit(b, i, amendments, equation) for i, b in enumerate(raw_benefits))
     by_id: dict[str, Benefit] = {}
     for b in benefits:
         if b.id in by_id:
@@ -441,24 +535,26 @@ def parse_ruleset(data: dict[str, Any], source: str = "<ruleset>") -> Ruleset:
         poverty_line_share=r.series(params, "poverty_line_share"),
         situation_income_share=r.series(params, "situation_income_share"),
         exclusions={str(k): str(v) for k, v in r.table(exclusions, "exclusions").items()},
-        source=source, benefits_by_id=by_id,
+        source=source, equation=equation,
+        subsistence_minimum_regional=r.regional(params, "subsistence_minimum"),
+        benefits_by_id=by_id,
     )
 
 
-def _load(path: Path) -> Ruleset:
+def read_toml(path: Path, error: type[ValueError]) -> dict[str, Any]:
+    """A data file's TOML; ``error`` (naming the file) when it cannot be read or parsed."""
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except OSError as exc:
-        raise RulesetError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise RulesetError(f"{path}: not valid TOML: {exc}") from None
-    return parse_ruleset(data, str(path))
+        raise error(f"{path}: not valid TOML: {exc}") from None
 
 
 @lru_cache(maxsize=8)
 def _load_cached(path: Path) -> Ruleset:
-    return _load(path)
+    return parse_ruleset(read_toml(path, RulesetError), str(path))
 
 
 def load_ruleset(path: str | Path | None = None) -> Ruleset:

@@ -10,13 +10,15 @@ from datetime import datetime
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.places import load_places
 from bot.services.application_view import ApplicationView
 from bot.services.pdf import PdfDocument
 from bot.services.staff_texts import (
     benefit_amount,
     ceiling_note,
-    label,
+    document_name,
     identity,
+    label,
     occupation_labels,
     relation_labels,
     status_labels,
@@ -40,9 +42,11 @@ def application_pdf(view: ApplicationView, *, printed: datetime) -> bytes:
 
 
 def _header(doc: PdfDocument, view: ApplicationView, printed: datetime) -> None:
-    doc.paragraph(_("Sozak district, Turkistan region"), align="C")
-    doc.paragraph(_("The authorised body (уәкілетті орган): the district department of social "
-                    "protection, Sholakkorgan"), align="C")
+    department = load_places().department
+    lang = current_locale()
+    doc.paragraph(_("Sozak district"), align="C")
+    doc.paragraph(department.name.get(lang), bold=True, align="C")
+    doc.paragraph(department.role.get(lang), align="C")
     doc.spacer(2)
     doc.heading(_("Application for social assistance"))
     doc.paragraph(_("Under Sozak district maslikhat decision No. 241 of 19.03.2015"), align="C")
@@ -97,7 +101,8 @@ def _income(doc: PdfDocument, view: ApplicationView) -> None:
         (_("People in the family"), str(view.members_count)),
         (_("Per-capita income"), money(per_capita) if per_capita is not None else "—"),
         (_("Poverty line (p. 9.7)"), money(t.poverty_line_kzt)),
-        (_("60% of the subsistence minimum (p. 9.11)"), money(t.situation_income_limit_kzt)),
+        (_("60 per cent of the subsistence minimum (p. 9.11)"),
+         money(t.situation_income_limit_kzt)),
     ], label_width=75)
     if view.situation is not None:
         s = view.situation
@@ -115,7 +120,7 @@ def _benefits(doc: PdfDocument, view: ApplicationView) -> None:
     for line in view.benefits:
         amount = benefit_amount(line)
         if line.up_to:
-            amount += f" ({ceiling_note()})"
+            amount += " — " + ceiling_note()
         rows.append([line.cite, line.title.get(lang), amount])
     doc.table([_("Paragraph"), _("Benefit"), _("Amount (MCI {mci} ₸)").format(
         mci=view.mci_kzt)], rows, widths=(22, 85, 70))
@@ -126,7 +131,7 @@ def _documents(doc: PdfDocument, view: ApplicationView) -> None:
     doc.subheading(_("Documents (p. 13)"))
     rows = []
     for line in view.checklist:
-        name = line.name.get(lang) + (f" (p. {line.cite})" if line.cite else "")
+        name = document_name(line, lang)
         attached = (_("attached: {count} file(s)").format(count=line.files) if line.files
                     else _("not attached: to bring"))
         rows.append([name, attached])

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
@@ -58,10 +58,11 @@ class PdfDocument:
                   align: str = "L") -> None:
         self._line(text, size=size, bold=bold, align=align, gap=1)
 
-    def fields(self, pairs: Sequence[tuple[str, str]], *, label_width: float = 50) -> None:
+    def fields(self, pairs: Sequence[tuple[str, str]], *, label_width: float = 55) -> None:
         """Label in bold on the left, value on the right; long values wrap."""
         pdf = self.pdf
-        pdf.set_font(FONT, "", BODY_SIZE)
+        # Lines are measured in the table's font: bold, so a bold label never runs over.
+        pdf.set_font(FONT, "B", BODY_SIZE)
         with pdf.table(
             col_widths=(label_width, self.width - label_width),
             borders_layout="NONE",
@@ -72,8 +73,9 @@ class PdfDocument:
         ) as table:
             for label, value in pairs:
                 row = table.row()
-                row.cell(label, style=_bold_style())
-                row.cell(value or "—")
+                row.cell(self._wrapped(label, label_width - 4))
+                row.cell(value or "—", style=_REGULAR_FACE)
+        pdf.set_font(FONT, "", BODY_SIZE)
         pdf.ln(1)
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]],
@@ -109,6 +111,13 @@ class PdfDocument:
             pdf.multi_cell(self.width, 7, f"{date_label}: «____» ______________ 20____",
                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+    def _wrapped(self, text: str, width: float) -> str:
+        """``text`` broken into lines of at most ``width`` mm in the current font (fpdf2's
+        table measures a cell a little wider than it draws it)."""
+        lines = self.pdf.multi_cell(width, 5, text, dry_run=True,
+                                    output=MethodReturnValue.LINES)
+        return "\n".join(lines) if isinstance(lines, list) else text
+
     def spacer(self, mm: float = 3) -> None:
         self.pdf.ln(mm)
 
@@ -122,6 +131,9 @@ class PdfDocument:
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(gap)
         pdf.set_font(FONT, "", BODY_SIZE)
+
+
+_REGULAR_FACE = FontFace(family=FONT, emphasis="")
 
 
 def _bold_style() -> FontFace:

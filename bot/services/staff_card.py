@@ -32,7 +32,7 @@ from bot.services.application_view import (
     FLAG_REPEAT,
     ApplicationView,
     Flag,
-    age_on,
+    load_view,
 )
 from bot.services.staff_texts import (
     action_labels,
@@ -40,8 +40,9 @@ from bot.services.staff_texts import (
     benefit_amount,
     benefit_status_labels,
     ceiling_note,
-    label,
+    document_name,
     identity,
+    label,
     occupation_labels,
     relation_labels,
     status_labels,
@@ -49,6 +50,8 @@ from bot.services.staff_texts import (
 from handlers.formatting import current_locale, day, money
 from handlers.screening.result import split_messages
 from handlers.screening.texts import situation_labels
+from handlers.staff.keyboards import card_keyboard
+from storage.audit import AuditRepo
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +113,7 @@ def _benefits(view: ApplicationView) -> str:
         text = _("• p. {cite} {title}: {amount}").format(
             cite=line.cite, title=_e(line.title.get(lang)), amount=benefit_amount(line))
         if line.up_to:
-            text += f" ({ceiling_note()})"
+            text += " — " + ceiling_note()
         if line.status != "requested":
             text += f" — <i>{html.escape(label(benefit_status_labels(), line.status))}</i>"
         lines.append(text)
@@ -163,7 +166,7 @@ def _income(view: ApplicationView) -> str:
         line=money(t.poverty_line_kzt),
         verdict=_("under the line") if per_capita < t.poverty_line_kzt
         else _("not under the line")))
-    lines.append(_("60% of the subsistence minimum (p. 9.11): {line} — {verdict}").format(
+    lines.append(_("60 per cent of the subsistence minimum (p. 9.11): {line} — {verdict}").format(
         line=money(t.situation_income_limit_kzt),
         verdict=_("within the limit") if per_capita <= t.situation_income_limit_kzt
         else _("over the limit")))
@@ -186,9 +189,7 @@ def _documents(view: ApplicationView) -> str:
     lang = current_locale()
     lines = [_b(_("Documents (p. 13)"))]
     for line in view.checklist:
-        name = html.escape(line.name.get(lang))
-        if line.cite:
-            name += f" (p. {line.cite})"
+        name = html.escape(document_name(line, lang))
         if line.files:
             lines.append("✅ " + _("{name}: {count} file(s)").format(name=name, count=line.files))
         else:
@@ -230,7 +231,8 @@ def _history(view: ApplicationView) -> str:
             who += f" {entry.actor_id}"
         what = label(action_labels(), entry.action)
         if entry.before or entry.after:
-            what += f": {label(status_labels(), entry.before)} → {label(status_labels(), entry.after)}"
+            statuses = {**benefit_status_labels(), **status_labels()}
+            what += f": {label(statuses, entry.before)} → {label(statuses, entry.after)}"
         lines.append(f"{entry.at:%d.%m.%Y %H:%M} · {html.escape(who)} · {html.escape(what)}")
     return "\n".join(lines)
 
@@ -251,15 +253,12 @@ def use_locale(settings: Settings, locale: str) -> Iterator[None]:
         yield
 
 
-async def send_card(bot: Bot, chat_id: int, view: ApplicationView, *, printed: datetime) -> None:
-    """The card's messages (buttons under the last) and then the PDF, in the current locale."""
-    from handlers.staff.keyboards import card_keyboard  # handlers import this module
-
+async def send_card(bot: Bot, chat_id: int, view: ApplicationView) -> None:
+    """The card's messages in the current locale, its buttons under the last one."""
     messages = card_messages(view)
     for n, text in enumerate(messages, start=1):
         markup = card_keyboard(view) if n == len(messages) else None
         await bot.send_message(chat_id, text, reply_markup=markup)
-    await send_pdf(bot, chat_id, view, printed=printed)
 
 
 async def send_pdf(bot: Bot, chat_id: int, view: ApplicationView, *, printed: datetime) -> None:
@@ -277,26 +276,19 @@ async def announce_submission(
     type, without personal data) and never reaches the citizen: the application is stored and
     staff find it in /queue.
     """
-    from storage.audit import AuditRepo  # noqa: PLC0415
-
-    from bot.services.application_view import load_view
-
     if settings.staff_chat_id is None:
         log.warning("STAFF_CHAT_ID is not set: application %s has no card", application_id)
         return
-    zone = ZoneInfo(settings.timezone)
-    view = await load_view(session, application_id, ruleset=load_ruleset(), today=None,
-                           zone=zone)
-    if view is None:
+    view = await load_view(session, application_id, ruleset=load_ruleset(),
+                           zone=ZoneInfo(settings.timezone))
+    if view is None or view.submitted_at is None:
         return
-    printed = view.submitted_at.astimezone(zone) if view.submitted_at else datetime.now(zone)
     try:
         with use_locale(settings, staff_locale(settings)):
-            await send_card(bot, settings.staff_chat_id, view, printed=printed)
+            await send_card(bot, settings.staff_chat_id, view)
+            await send_pdf(bot, settings.staff_chat_id, view, printed=view.submitted_at)
     except TelegramAPIError as exc:
         log.error("card of application %s not sent: %s", application_id, type(exc).__name__)
         return
-    await AuditRepo(session).record(application_id, None, "system", "card_sent", at=printed)
-
-
-__all__ = ["age_on", "announce_submission", "card_messages", "send_card", "staff_locale"]
+    await AuditRepo(session).record(application_id, None, "system", "card_sent",
+                                    at=view.submitted_at)

@@ -6,7 +6,7 @@ from datetime import date
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.services.application_view import BenefitLine
+from bot.services.application_view import BenefitLine, ChecklistLine
 from handlers.formatting import day, mci, money
 
 
@@ -94,6 +94,12 @@ def benefit_amount(line: BenefitLine) -> str:
         else:
             amount = _("{amount} a month").format(amount=amount)
     return amount
+
+
+def document_name(line: ChecklistLine, lang: str) -> str:
+    """"identity document (p. 13.1)"."""
+    name = line.name.get(lang)
+    return _("{name} (p. {cite})").format(name=name, cite=line.cite) if line.cite else name
 
 
 def ceiling_note() -> str:

@@ -16,6 +16,7 @@ from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import BaseFilter, Command
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from handlers.keyboards import menu_keyboard
@@ -102,6 +103,11 @@ async def refuse_button(query: CallbackQuery) -> None:
         await query.message.answer(menu_text(), reply_markup=menu_keyboard())
 
 
+async def old_staff_button(query: CallbackQuery) -> None:
+    """A staff member's button that no staff handler took (malformed or from an old card)."""
+    await query.answer(_("That button is no longer valid."))
+
+
 async def ignore(event: TelegramObject) -> None:
     """In the staff chat, what is not staff work gets no answer (no citizen conversation)."""
     if isinstance(event, CallbackQuery):
@@ -112,6 +118,7 @@ def build_guard_router() -> Router:
     """Included after every staff router: takes what they refused."""
     router = Router(name="staff-guard")
     router.message.register(refuse_command, Command(*STAFF_COMMANDS, ignore_case=True))
+    router.callback_query.register(old_staff_button, F.data.func(is_staff_callback), StaffOnly())
     router.callback_query.register(refuse_button, F.data.func(is_staff_callback))
     router.message.register(ignore, _InStaffChat())
     router.callback_query.register(ignore, _InStaffChat())

@@ -9,7 +9,9 @@ import pytest
 
 from bot.rules import Result, evaluate, load_ruleset, parse_profile
 
-ON = "2015-10-05"  # in force, after amendment No. 293 took force (03.10.2015)
+# In force, and every holiday of p. 7 and 9.9 falls on or before the last day in force (22.06.2016),
+# so none is excluded with not_in_force_on_payment_day. p. 9.5 is tested on its own days.
+ON = "2015-08-01"
 
 
 def run(**profile: Any) -> Result:
@@ -49,7 +51,7 @@ GRANT: dict[str, dict[str, Any]] = {
     "p9.8": {"statuses": ["pensioner"]},
     "p9.9.wwii": {"statuses": ["wwii_disabled"]},
     "p9.9.equated": {"statuses": ["wwii_equated"]},
-    "p9.10": {"age": 81, "statuses": ["needs_care"]},
+    "p9.10": {"age": 80, "statuses": ["needs_care"]},
     "p9.11": {"situation": {"kind": "disease"}},
     "p9.12": {"statuses": ["lives_alone", "disabled"]},
 }
@@ -78,7 +80,7 @@ REFUSE: dict[str, dict[str, Any]] = {
     "p9.8": {"statuses": ["lives_alone"]},
     "p9.9.wwii": {"statuses": ["wwii_equated"]},
     "p9.9.equated": {"statuses": ["wwii_equated", "wwii_participant"]},
-    "p9.10": {"age": 80, "statuses": ["needs_care"]},
+    "p9.10": {"age": 79, "statuses": ["needs_care"]},
     "p9.11": {"situation": {"kind": "other"}, "household": {"members": 1, "monthly_income": 13000}},
     "p9.12": {"statuses": ["pensioner", "disabled"]},
 }
@@ -124,7 +126,8 @@ def test_wwii_participant_gets_100_mci_not_also_the_equated_5() -> None:
 
 def test_amount_is_rounded_half_up_to_whole_tenge() -> None:
     # 21.5 x 2121 = 45601.5 -> 45602; 2.7 x 2121 = 5726.7 -> 5727; 21.9 x 2121 = 46449.9
-    r = run(on_date="2016-02-01", wheelchair="room", statuses=["semipalatinsk_victim",
+    # After the repeal (in_force false), so the 29 August payment of 2016 is not moved out.
+    r = run(on_date="2016-07-01", wheelchair="room", statuses=["semipalatinsk_victim",
                                                                  "hiv_medical_fault"])
     assert granted(r, "p9.1.room")["amount_kzt"] == 45602
     assert granted(r, "p7.7")["amount_kzt"] == 5727
@@ -175,21 +178,32 @@ def test_poverty_line_is_strictly_below() -> None:
     ("2015-04-18", False), ("2015-04-19", True), ("2016-06-22", True), ("2016-06-23", False),
 ])
 def test_in_force(day: str, in_force: bool) -> None:
-    r = run(on_date=day, statuses=["disabled"])
+    r = run(on_date=day, statuses=["pensioner"])
     assert r.in_force is in_force
-    assert "p7.10" in ids(r)  # computed either way
+    assert "p9.8" in ids(r)  # computed either way
 
 
 def test_family_day_is_the_second_sunday_of_september() -> None:
-    assert granted(run(statuses=["tsa_family"], on_date="2015-06-10"), "p7.11")["date"] == "09-13"
-    assert granted(run(statuses=["tsa_family"], on_date="2016-01-10"), "p7.11")["date"] == "09-11"
+    b = granted(run(statuses=["tsa_family"], on_date="2015-06-10"), "p7.11")
+    assert (b["date"], b["pay_on"]) == ("09-13", "2015-09-13")
+    # On the day itself it is still that day; the day after, next year's (after the repeal).
+    assert granted(run(statuses=["tsa_family"], on_date="2015-09-13"), "p7.11")["pay_on"] == \
+        "2015-09-13"
+    later = run(statuses=["tsa_family"], on_date="2015-09-14")
+    assert "p7.11" not in ids(later)
+    assert {"id": "p7.11", "reason": "not_in_force_on_payment_day"} in \
+        later.to_dict()["excluded"]
+    b = granted(run(statuses=["tsa_family"], on_date="2016-07-01"), "p7.11")
+    assert (b["date"], b["pay_on"]) == ("09-11", "2016-09-11")
 
 
 def test_holiday_dates_and_null_dates() -> None:
     r = run(statuses=["war_widow", "home_front_worker", "radiation_disabled"])
     assert granted(r, "p7.5")["date"] is None and granted(r, "p7.6")["date"] is None
-    assert granted(r, "p7.4")["date"] == "04-26"
-    assert r.timeline is None  # none of these needs an application
+    assert granted(r, "p7.5")["pay_on"] is None
+    assert (granted(r, "p7.4")["date"], granted(r, "p7.4")["pay_on"]) == ("04-26", "2016-04-26")
+    holidays_only = run(statuses=["large_family_mother", "semipalatinsk_victim"])
+    assert holidays_only.timeline is None  # none of these needs an application
     equated = run(statuses=["wwii_equated"])
     assert granted(equated, "p9.9.equated")["date"] == "05-09"
     assert equated.timeline is not None  # p. 9.8 (sanatorium) needs an application
@@ -215,8 +229,9 @@ def test_not_resident() -> None:
 @pytest.mark.parametrize(("occurred", "on", "outcome"), [
     ("2015-03-20", "2015-04-20", "granted"),   # exactly one month later: still in time
     ("2015-03-20", "2015-04-21", "deadline_passed"),
-    ("2015-01-31", "2015-02-28", "granted"),   # no 31 February: the month's last day
-    ("2015-01-31", "2015-03-01", "deadline_passed"),
+    ("2015-01-31", "2015-02-28", "granted"),   # no 31 February: the month's last day,
+    ("2015-01-31", "2015-03-02", "granted"),   # a Saturday: the deadline moves to Monday
+    ("2015-01-31", "2015-03-03", "deadline_passed"),
 ])
 def test_fire_reported_within_one_month(occurred: str, on: str, outcome: str) -> None:
     r = run(on_date=on, situation={"kind": "natural_disaster", "occurred_on": occurred},
@@ -258,7 +273,8 @@ def test_granted_within_year() -> None:
     assert {"id": "p9.12", "reason": "granted_within_year"} in r.to_dict()["excluded"]
     assert "p7.9" in ids(r) and "p9.8" in ids(r)
     # exactly one calendar year later it may be granted again
-    assert "p9.12" in ids(run(**base, history=[{"id": "p9.12", "granted_on": "2014-10-05"}]))
+    assert "p9.12" in ids(run(**base, history=[{"id": "p9.12", "granted_on": "2014-08-01"}]))
+    assert "p9.12" not in ids(run(**base, history=[{"id": "p9.12", "granted_on": "2014-08-02"}]))
     # a grant dated after on_date is not "before" it
     assert "p9.12" in ids(run(**base, history=[{"id": "p9.12", "granted_on": "2015-11-01"}]))
 
@@ -286,3 +302,102 @@ def test_default_on_date_is_today_in_almaty() -> None:
     from bot.rules import today_almaty
 
     assert evaluate(parse_profile({})).on_date == today_almaty()
+
+
+# --- revision 2 of the contract ------------------------------------------------------------
+
+EQUATED = ["afghan_veteran", "radiation_liquidator", "radiation_disabled", "war_widow",
+           "home_front_worker", "chernobyl_1988_1989"]
+
+
+@pytest.mark.parametrize("status", EQUATED)
+def test_groups_of_p7_are_equated_to_war_participants(status: str) -> None:
+    r = run(statuses=[status])
+    for bid in ("p9.8", "p9.9.equated"):
+        b = granted(r, bid)
+        assert (b["because"], b["equated"]) == ([status], [status])
+    assert "p9.9.wwii" not in ids(r)
+    own = next(g for g in r.benefits if g.benefit.cite.startswith("7."))
+    assert own.equated == ()  # their own holiday payment is not through the equation
+
+
+def test_equated_is_empty_when_the_status_is_named_by_the_paragraph() -> None:
+    r = run(statuses=["wwii_equated", "pensioner"])
+    assert granted(r, "p9.9.equated")["equated"] == []
+    assert granted(r, "p9.8")["equated"] == []
+    both = run(statuses=["pensioner", "afghan_veteran"])
+    assert granted(both, "p9.8")["because"] == ["pensioner", "afghan_veteran"]
+    assert granted(both, "p9.8")["equated"] == ["afghan_veteran"]
+    veteran = run(statuses=["wwii_participant", "war_widow"])
+    assert "p9.9.wwii" in ids(veteran) and "p9.9.equated" not in ids(veteran)
+
+
+def test_persons_count_each_person_the_paragraph_names() -> None:
+    r = run(statuses=["hiv", "disabled"],
+            children=[{"age": 4, "without_parental_care": True}, {"age": 7, "hiv": True},
+                      {"age": 10, "disabled": True, "home_schooled": True},
+                      {"age": 15, "disabled": True, "home_schooled": True}, {"age": 2}])
+    persons = {b["id"]: b["persons"] for b in r.to_dict()["benefits"]}
+    assert persons["p7.8"] == 3    # the applicant and two children
+    assert persons["p7.10"] == 3   # the applicant and two disabled children
+    assert persons["p7.12"] == 1   # the 15-year-old is past 13
+    assert persons["p9.2"] == 2
+    assert persons["p9.3"] == 1    # a family payment: one, however many children
+    assert persons["p9.8"] == 1
+    p710 = next(g for g in r.benefits if g.id == "p7.10")
+    assert p710.total_kzt == 3 * p710.amount_kzt == 3 * 2 * 1982
+
+
+def test_p7_10_pays_a_disabled_child_without_a_disabled_applicant() -> None:
+    b = granted(run(children=[{"age": 3, "disabled": True}]), "p7.10")
+    assert (b["because"], b["persons"]) == (["child:0"], 1)
+
+
+@pytest.mark.parametrize(("on", "pay_on"), [
+    ("2015-08-01", "2015-10-10"), ("2015-10-10", "2015-10-10"), ("2015-04-19", "2015-10-10"),
+])
+def test_pay_on_is_the_next_holiday_on_or_after_the_day(on: str, pay_on: str) -> None:
+    b = granted(run(on_date=on, statuses=["disabled"]), "p7.10")
+    assert (b["pay_on"], b["date"]) == (pay_on, "10-10")
+
+
+def test_a_holiday_after_the_repeal_is_excluded_while_the_decision_is_in_force() -> None:
+    r = run(on_date="2015-10-11", statuses=["disabled"], children=[{"age": 8, "disabled": True}])
+    assert "p7.10" not in ids(r)   # next 10 October is in 2016, after 22.06.2016
+    assert {"id": "p7.10", "reason": "not_in_force_on_payment_day"} in r.to_dict()["excluded"]
+    assert granted(r, "p7.12")["pay_on"] == "2016-01-01"  # still in force on 1 January
+    assert "p9.8" in ids(r)
+
+
+def test_after_the_repeal_nothing_is_moved_for_the_payment_day() -> None:
+    r = run(on_date="2016-06-23", statuses=["disabled"])
+    assert not r.in_force and r.excluded == ()
+    assert granted(r, "p7.10")["pay_on"] == "2016-10-10"
+
+
+@pytest.mark.parametrize(("age", "gets"), [(79, False), (80, True), (81, True)])
+def test_p9_10_from_age_80(age: int, gets: bool) -> None:
+    assert ("p9.10" in ids(run(age=age, statuses=["needs_care"]))) is gets
+
+
+@pytest.mark.parametrize(("on", "in_time"), [
+    ("2016-03-21", True), ("2016-03-24", True), ("2016-03-25", False)])
+def test_fire_deadline_ending_on_nauryz_moves_to_the_next_working_day(
+        on: str, in_time: bool) -> None:
+    # one month after 21.02.2016 is 21.03.2016, Nauryz (21-23 March): the deadline is 24.03
+    r = run(on_date=on, situation={"kind": "fire", "occurred_on": "2016-02-21"},
+            household={"members": 1, "monthly_income": 90000})
+    assert ("p9.11" in ids(r)) is in_time
+    assert (r.to_dict()["excluded"] == [{"id": "p9.11", "reason": "deadline_passed"}]) is \
+        (not in_time)
+
+
+def test_fire_deadline_follows_the_operators_calendar() -> None:
+    from bot.rules import Calendar
+
+    profile = parse_profile({"on_date": "2016-03-25", "household": {"members": 1,
+                             "monthly_income": 90000},
+                             "situation": {"kind": "fire", "occurred_on": "2016-02-21"}})
+    assert "p9.11" not in evaluate(profile).benefit_ids
+    extra = Calendar(extra_days_off=[date(2016, 3, 24)])
+    assert "p9.11" in evaluate(profile, calendar=extra).benefit_ids

@@ -13,7 +13,6 @@ from typing import Any
 from aiogram.utils.i18n import I18n
 
 from bot.i18n import create_i18n
-
 from bot.rules import Text, Thresholds, load_ruleset
 from bot.services.application_view import (
     FLAG_BIRTH_DATE,
