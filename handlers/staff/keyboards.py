@@ -25,13 +25,14 @@ def staff_button(text: str, action: str, app_id: int) -> InlineKeyboardButton:
 
 
 def card_keyboard(view: ApplicationView) -> InlineKeyboardMarkup:
-    """The buttons under a card. The one place they are built: status buttons (decisions)
-    go in as rows above these."""
-    rows: list[list[InlineKeyboardButton]] = [[open_button(view.id)]]
+    """The buttons under a card. The one place they are built; the decision panel (its own
+    buttons, with the version the staff member saw) opens from the last row."""
+    rows: list[list[InlineKeyboardButton]] = []
     rows.append([
         staff_button(_("📄 PDF"), PDF, view.id),
         staff_button(_("🔄 Card"), CARD, view.id),
     ])
+    rows.append([open_button(view.id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
