@@ -34,6 +34,7 @@ from aiogram.exceptions import (
     TelegramNotFound,
     TelegramRetryAfter,
 )
+from aiogram.methods import SendMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -130,8 +131,12 @@ class OutboxSender:
             if not await self._keep_lease(row, claimed_at):
                 return
             try:
-                message = await self.bot.send_message(
-                    row.chat_id, row.text, request_timeout=self.config.request_timeout
+                # Straight to the session, past its request middlewares: a retrying middleware
+                # would hammer on after a 429 that must pause every send, and retry a time-out
+                # that may have been delivered. The sender has its own policy for both.
+                message = await self.bot.session.make_request(
+                    self.bot, SendMessage(chat_id=row.chat_id, text=row.text),
+                    timeout=self.config.request_timeout,
                 )
             except TelegramRetryAfter as exc:
                 # Everyone waits; this row goes again after the pause (not an attempt).

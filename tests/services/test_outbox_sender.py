@@ -120,6 +120,7 @@ async def test_sends_each_notice_once_and_records_telegrams_message_id(
     assert await sender.run_once() == 3
     assert await sender.run_once() == 0
     assert sorted(stub.delivered()) == ["notice 0 to 11", "notice 1 to 12", "notice 2 to 13"]
+    assert {call.params.get("parse_mode") for call in stub.calls} == {"HTML"}  # the bot default
     sent_ids = {int(call.result["message_id"]) for call in stub.calls}
     for row in await rows(sessions):
         assert row.status == "sent"
