@@ -6,10 +6,14 @@ import asyncio
 import html
 import re
 
+from aiogram.methods import SendMessage
+
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.console.chat import LocalChat, Reply
 from bot.console.session import LocalSession
+from bot.services.outbox_sender import OutboxSender
+from bot.services.throttle import Throttle
 
 BANNER = """\
 Sozak bot — terminal chat. Type as in Telegram (/start, /menu, /lang kk, /lang ru, /help).
@@ -55,10 +59,21 @@ async def handle_line(chat: LocalChat, line: str) -> list[Reply]:
     return await chat.send(line)
 
 
+async def deliver_outbox(sender: OutboxSender, session: LocalSession) -> list[str]:
+    """Send what the outbox holds now (notices to citizens, the digest): in the terminal the
+    sender runs between lines instead of in the background."""
+    mark = len(session.requests)
+    while await sender.run_once():
+        pass
+    return [m.text for m in session.requests[mark:] if isinstance(m, SendMessage)]
+
+
 async def run_console(settings: Settings, user_id: int = 100) -> None:
     bot = create_bot(settings, session=LocalSession())
     dp = create_dispatcher(settings)
     chat = LocalChat(dp, bot, user_id=user_id, language_code=None)
+    sender = OutboxSender(bot, dp["sessions"], dp["clock"],
+                          throttle=Throttle(rate=settings.outbox_rate, per_chat_interval=0))
     print(BANNER)
     try:
         first = "/start"
@@ -71,6 +86,8 @@ async def run_console(settings: Settings, user_id: int = 100) -> None:
                 continue
             for reply in await handle_line(chat, line):
                 print("\n" + render(reply))
+            for text in await deliver_outbox(sender, chat.session):
+                print("\n(message from the outbox) " + html.unescape(_TAG.sub("", text)))
     except EOFError:
         pass
     finally:

@@ -17,6 +17,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.console.chat import LocalChat
 from bot.console.session import LocalSession
+from bot.console.terminal import deliver_outbox, handle_line
+from bot.services.outbox_sender import OutboxSender
+from bot.services.throttle import Throttle
 from handlers.staff.decision_keyboards import OPEN, DecisionCB
 from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
@@ -207,3 +210,19 @@ async def test_overdue_and_stats(
     await chat.send("/stats вчера")
     assert "/stats" in chat.last_text  # usage explained
     await later.storage.close()
+
+
+async def test_the_terminal_chat_delivers_the_outbox_between_lines(
+    staff_dp: Dispatcher, local_bot: Bot, sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """`make demo`: a staff member who is also the citizen sees the notice after the press."""
+    app_id = await submitted(sessions, language="ru")
+    chat = staff(staff_dp, local_bot)
+    await open_panel(chat, app_id)
+    sender = OutboxSender(local_bot, sessions, Clock.fixed(DAY),
+                          throttle=Throttle(per_chat_interval=0))
+    assert isinstance(local_bot.session, LocalSession)
+    assert await deliver_outbox(sender, local_bot.session) == []
+    await handle_line(chat, "1")  # the first button of the panel: registered today
+    (notice,) = await deliver_outbox(sender, local_bot.session)
+    assert "зарегистрировал" in notice
