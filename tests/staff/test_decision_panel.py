@@ -25,6 +25,7 @@ from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 from storage.db import create_session_factory
 from storage.models import OutboxMessage
+from storage.outbox import OutboxRepo
 
 DAY = date(2015, 6, 1)  # Monday
 ALMA, BOLAT, CITIZEN = 501, 502, 700
@@ -226,3 +227,25 @@ async def test_the_terminal_chat_delivers_the_outbox_between_lines(
     await handle_line(chat, "1")  # the first button of the panel: registered today
     (notice,) = await deliver_outbox(sender, local_bot.session)
     assert "зарегистрировал" in notice
+
+
+async def test_the_card_says_when_a_notice_was_not_delivered(
+    staff_dp: Dispatcher, local_bot: Bot, sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    app_id = await submitted(sessions)
+    chat = staff(staff_dp, local_bot)
+    await open_panel(chat, app_id)
+    await chat.click("Зарегистрировано сегодня")
+    await chat.send("/app SZ-2015-000001")
+    assert "не доставлено" not in chat.last_text and "не заменяет" in chat.history[-2].text
+    async with sessions() as session:  # the citizen blocked the bot
+        repo = OutboxRepo(session)
+        (row,) = await repo.claim("s", datetime.now(UTC), timedelta(seconds=60), 10)
+        await repo.mark_undeliverable(row.id, "s", "blocked")
+        await session.commit()
+    await chat.send("/app SZ-2015-000001")
+    card = "\n".join(r.text for r in chat.history[-3:])
+    assert "не доставлено в Telegram — направьте письменное уведомление" in card
+    panel = await open_panel(chat, app_id)
+    assert "не доставлено — направьте письменное уведомление" not in panel  # no p. 22 date yet
+    assert "не доставлено" in panel
