@@ -1,9 +1,10 @@
 """Telegram's limits on one sender: a global rate, one message per chat per interval, and a
 pause for everyone after a 429.
 
-A slot is reserved at once (so concurrent senders queue in call order: notices to one chat keep
-their order) and waited for; after waking, a pause that began meanwhile is honoured by reserving
-again. asyncio runs one coroutine at a time, so the reservation needs no lock.
+The chat's turn is reserved at once, in call order (notices to one chat keep their order), and
+waited for; then senders pass one at a time (an asyncio lock is first come, first served) at
+the global cadence. The cadence follows the schedule, catching up at most half a step after a
+stall of the event loop, so a late start never turns into a burst Telegram would answer 429.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from math import inf
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -33,25 +35,44 @@ class Throttle:
         self._next = 0.0
         self._next_for_chat: dict[int, float] = {}
         self.paused_until = 0.0
+        self._lock = asyncio.Lock()
+        self._sent_to: dict[int, float] = {}
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends before ``seconds`` have passed."""
         self.paused_until = max(self.paused_until, self._monotonic() + seconds)
 
-    def _reserve(self, chat_id: int) -> float:
+    def _reserve_chat(self, chat_id: int) -> float:
         now = self._monotonic()
-        slot = max(now, self._next, self.paused_until, self._next_for_chat.get(chat_id, now))
-        self._next = slot + self.interval
+        slot = max(now, self._next_for_chat.get(chat_id, now))
         self._next_for_chat[chat_id] = slot + self.per_chat_interval
-        if len(self._next_for_chat) > 10_000:
+        if len(self._next_for_chat) > 10_000:  # forget chats whose second has long passed
             self._next_for_chat = {c: t for c, t in self._next_for_chat.items() if t > now}
+            horizon = now - self.per_chat_interval
+            self._sent_to = {c: t for c, t in self._sent_to.items() if t > horizon}
         return slot
 
     async def acquire(self, chat_id: int) -> None:
+        turn = self._reserve_chat(chat_id)
         while True:
-            slot = self._reserve(chat_id)
-            wait = slot - self._monotonic()
+            # The chat's turn, and a second after the last message it really got.
+            wait = max(turn, self._sent_to.get(chat_id, -inf) + self.per_chat_interval)
+            wait -= self._monotonic()
             if wait > 0:
                 await self._sleep(wait)
-            if self.paused_until <= self._monotonic():
+            await self._global_turn()
+            now = self._monotonic()
+            if self._sent_to.get(chat_id, -inf) + self.per_chat_interval <= now:
+                self._sent_to[chat_id] = now
                 return
+            # Another send reached this chat while we queued (after a pause): wait its second.
+
+    async def _global_turn(self) -> None:
+        async with self._lock:
+            while True:
+                now = self._monotonic()
+                slot = max(self._next, self.paused_until)
+                if slot <= now:
+                    self._next = max(slot, now - self.interval / 2) + self.interval
+                    return
+                await self._sleep(slot - now)
