@@ -24,8 +24,8 @@ locales: $(STAMP)
 # After changing messages in the code: extract from our own packages only, then merge.
 extract: $(STAMP)
 	$(VENV)/bin/pybabel extract --no-location --sort-output -k _ -k __ -k gettext -k lazy_gettext \
-	    -k ngettext:1,2 -k N_ -o locales/messages.pot $(PKGS)
-	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete \
+	    -k ngettext:1,2 -k N_ -w 100 -o locales/messages.pot $(PKGS)
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -w 100 \
 	    -d locales -D messages -i locales/messages.pot
 
 migrate: $(STAMP)

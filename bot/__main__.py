@@ -36,28 +36,46 @@ def main(argv: list[str] | None = None) -> int:
         from bot.rules.cli import main as eligibility
 
         return eligibility([args.file])
-    from bot.config import SettingsError, load_settings
+    from bot.config import SettingsError, StartupError, load_settings
+    from bot.logs import setup_logging
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if args.command == "migrate":
-        return _migrate(settings)
-    if args.command == "console":
-        logging.getLogger().setLevel(logging.WARNING)  # the chat, not the logs, on screen
+    # The console shows the chat, not the logs.
+    mask = setup_logging(settings, logging.WARNING if args.command == "console" else logging.INFO)
+    try:
+        return _command(args.command, settings)
+    except SettingsError as exc:
+        print(mask.mask(str(exc)), file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(mask.mask(str(exc)), file=sys.stderr)
+        return 1
+    except Exception:
+        # Through logging, so the token is masked even in the traceback.
+        logging.getLogger("bot").exception("stopped by an unexpected error")
+        return 1
+
+
+def _command(command: str | None, settings: Settings) -> int:
+    from bot.config import SettingsError
+
+    if command == "migrate":
+        _migrate(settings, quiet=False)
+        return 0
+    if command != "console" and settings.bot_token is None:
+        raise SettingsError("BOT_TOKEN: required to run the bot (see .env.example)")
+    # A fresh database answers from the first update: the schema is brought up to date first
+    # (on PostgreSQL under an advisory lock, so instances starting together take turns).
+    _migrate(settings, quiet=True)
+    if command == "console":
         from bot.console.terminal import run_console
 
-        _migrate(settings)
         asyncio.run(run_console(settings))
         return 0
-    if settings.bot_token is None:
-        print("BOT_TOKEN: required to run the bot (see .env.example)", file=sys.stderr)
-        return 2
     from bot.runner import run
 
     with contextlib.suppress(KeyboardInterrupt):
@@ -65,12 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _migrate(settings: Settings) -> int:
-    from storage.migrate import upgrade
+def _migrate(settings: Settings, *, quiet: bool) -> None:
+    # Alembic's own lines only when migrating is what was asked for (set before its import,
+    # which logs its plug-ins).
+    logging.getLogger("alembic").setLevel(logging.WARNING if quiet else logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from bot.config import StartupError
+    from storage.migrate import MigrationError, upgrade
 
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up noise
-    upgrade(settings.database_url)
-    return 0
+    try:
+        upgrade(settings.database_url)
+    except MigrationError as exc:
+        raise StartupError(f"DATABASE_URL: {exc}") from None
 
 
 def run_in_project_venv() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
@@ -16,6 +17,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.background import Background
 from bot.clock import Clock
 from bot.commands import set_commands
 from bot.config import Settings
@@ -27,6 +29,7 @@ from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
 from storage.db import create_engine, create_session_factory
 from storage.fsm import SQLStorage
+from storage.retention import PURGE_EVERY_SECONDS, purge
 
 # Bot API accepts any well-formed token shape; this one is never sent anywhere.
 OFFLINE_TOKEN = "1:offline-console-token"
@@ -48,9 +51,17 @@ def create_storage(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> BaseStorage:
     if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(settings.redis_url)
+        kept = timedelta(days=settings.data_days)  # idle conversations expire, as in SQL
+        return RedisStorage.from_url(
+            settings.redis_url,
+            # Conversations of another destiny or business connection never share a key.
+            key_builder=DefaultKeyBuilder(with_destiny=True, with_business_connection_id=True),
+            state_ttl=kept,
+            data_ttl=kept,
+        )
     return SQLStorage(sessions)
 
 
@@ -96,11 +107,12 @@ def create_dispatcher(
     dp["i18n"] = i18n
     # Background work (the outbox sender, the digest) opens its own sessions.
     dp["sessions"] = sessions
-    # Order matters: a session, then the user's record, then their language, then polite errors.
+    # Order matters: polite errors around everything (a failure to open the session or read
+    # the user's record gets the apology too), a session, the user's record, their language.
+    dp.update.outer_middleware(ErrorReplyMiddleware(i18n))
     dp.update.outer_middleware(DbSessionMiddleware(sessions))
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n))
-    dp.update.outer_middleware(ErrorReplyMiddleware())
     dp.include_routers(*routers())
 
     async def close_resources() -> None:
@@ -108,6 +120,14 @@ def create_dispatcher(
         if own_engine:
             await engine.dispose()
 
+    # Periodic jobs (`dp["background"].every(...)`) stop before the resources they use close.
+    background = dp["background"] = Background()
+    background.attach(dp)
+    background.every(
+        PURGE_EVERY_SECONDS,
+        partial(purge, sessions, older_than=timedelta(days=settings.data_days)),
+        name="purge of idle conversations",
+    )
     dp.startup.register(set_commands)
     dp.shutdown.register(close_resources)
     return dp

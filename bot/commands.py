@@ -20,6 +20,7 @@ COMMANDS = (
     ("language", N_("Language · Тіл · Язык")),
     ("help", N_("Help")),
     ("cancel", N_("Stop and forget this check")),
+    ("forget", N_("Erase everything about me")),
 )
 
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Locale = Literal["kk", "ru"]
+
+# The shape @BotFather gives: the bot's numeric id, a colon, then letters, digits, _ and -.
+BOT_TOKEN_SHAPE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,100}")
+# What Telegram accepts as a webhook's secret_token.
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 def _split_csv(value: object) -> object:
@@ -48,6 +57,8 @@ class Settings(BaseSettings):
     # Notices sent per second by this instance's outbox sender (Telegram allows about 30 in
     # all: with several instances, divide). One per second per chat whatever this is.
     outbox_rate: float = Field(default=25.0, gt=0, le=30)
+    # Unfinished conversations (and their FSM data) are erased after this many idle days.
+    data_days: int = Field(default=30, ge=1, le=3650)
 
     _csv = field_validator("staff_ids", "extra_days_off", "extra_working_days", mode="before")(
         _split_csv
@@ -78,9 +89,85 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
+    # The messages never quote the value: it may hold the token or a password.
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not BOT_TOKEN_SHAPE.fullmatch(value.get_secret_value()):
+            raise ValueError("not a bot token: expected digits:letters, as @BotFather gives it")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not _is_url(value, ("http", "https")):
+            raise ValueError("expected an http:// or https:// URL, e.g. https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            driver = make_url(value).drivername
+        except (ArgumentError, ValueError):
+            driver = ""
+        if driver not in DATABASE_DRIVERS:
+            raise ValueError(
+                "expected sqlite+aiosqlite:///path/to/bot.db or "
+                "postgresql+asyncpg://user:password@host:5432/database"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in REDIS_SCHEMES or not (parts.netloc or parts.path):
+            raise ValueError("expected redis://host:6379/0, rediss://… or unix:///path")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not _is_url(value, ("https",)):
+            raise ValueError("expected the public https:// URL Telegram posts to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_SHAPE.fullmatch(value.get_secret_value()):
+            raise ValueError("1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Self:
+        # Without the secret anyone who finds the URL could post updates as any user.
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET: required when WEBHOOK_URL is set (webhook mode)")
+        return self
+
+
+def _is_url(value: str, schemes: tuple[str, ...]) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in schemes and bool(parts.hostname) and " " not in value
+
 
 class SettingsError(Exception):
-    """One line naming the setting that is missing or malformed."""
+    """One line naming the setting that is missing or malformed (exit code 2)."""
+
+
+class StartupError(Exception):
+    """One line: what the bot needs at start-up (the Bot API, the database) refused (exit 1)."""
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -88,5 +175,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
-        name = str(err["loc"][0]).upper() if err["loc"] else "settings"
-        raise SettingsError(f"{name}: {err['msg']}") from None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if not err["loc"]:  # a rule across settings names its setting itself
+            raise SettingsError(message) from None
+        raise SettingsError(f"{str(err['loc'][0]).upper()}: {message}") from None

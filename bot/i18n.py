@@ -22,11 +22,14 @@ def telegram_locale(user: User | None) -> str | None:
     return code if code in LOCALES else None
 
 
-class UserLocaleMiddleware(I18nMiddleware):
+def locale_for(data: dict[str, Any], default: str) -> str:
     """The language saved for the user, else Telegram's, else the configured default."""
+    saved = data.get("user_language")
+    if saved in LOCALES:
+        return str(saved)
+    return telegram_locale(data.get("event_from_user")) or default
 
+
+class UserLocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        saved = data.get("user_language")
-        if saved in LOCALES:
-            return str(saved)
-        return telegram_locale(data.get("event_from_user")) or self.i18n.default_locale
+        return locale_for(data, self.i18n.default_locale)

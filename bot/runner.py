@@ -8,21 +8,24 @@ import signal
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
-from bot.config import Settings
+from bot.config import Settings, StartupError
 from bot.services.notifier import install_notifier
+from bot.webhook import StrictRequestHandler
 
 log = logging.getLogger(__name__)
 
 
 async def run(settings: Settings) -> None:
     bot = create_bot(settings)
-    dp = create_dispatcher(settings)
-    install_notifier(dp)
     try:
+        await check_api(bot, settings)
+        dp = create_dispatcher(settings)
+        install_notifier(dp)
         if settings.webhook_url:
             await _serve_webhook(settings, bot, dp)
         else:
@@ -32,6 +35,19 @@ async def run(settings: Settings) -> None:
             await dp.start_polling(bot, handle_as_tasks=False)
     finally:
         await bot.session.close()
+
+
+async def check_api(bot: Bot, settings: Settings) -> None:
+    """One line instead of a traceback when the Bot API is unreachable or refuses the token."""
+    try:
+        await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise StartupError("BOT_TOKEN: the Bot API refused this token (Unauthorized)") from None
+    except TelegramAPIError as exc:  # TelegramNetworkError, a 5xx, ...
+        raise StartupError(
+            f"TELEGRAM_API_URL: the Bot API at {settings.telegram_api_url} did not answer "
+            f"({type(exc).__name__})"
+        ) from None
 
 
 def create_webhook_app(settings: Settings, bot: Bot, dp: Dispatcher) -> web.Application:
@@ -45,9 +61,7 @@ def create_webhook_app(settings: Settings, bot: Bot, dp: Dispatcher) -> web.Appl
     # The server listens on the path of the public URL Telegram is given.
     path = urlsplit(settings.webhook_url or "").path or "/webhook"
     # Answer Telegram only once the update is handled: one cut short by a restart is resent.
-    SimpleRequestHandler(
-        dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=False
-    ).register(app, path=path)
+    StrictRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
     setup_application(app, dp, bot=bot)
 
     async def set_webhook(_: web.Application) -> None:

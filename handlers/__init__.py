@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import errors, menu, staff, start
+from handlers import errors, forget, menu, staff, start
 from handlers.screening import router as screening
 
 
@@ -13,6 +13,7 @@ def routers() -> list[Router]:
     return [
         staff.build_router(),  # first: it keeps the citizen conversation out of the staff chat
         start.build_router(),
+        forget.build_router(),
         menu.build_router(),
         screening.build_router(),
         errors.build_router(),

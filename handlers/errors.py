@@ -1,21 +1,27 @@
 """Anything unexpected: a hint in the user's language and the current step again.
 
-The fallback router is included last. Failures are caught by a middleware inside the locale
-middleware (dp.errors runs outside it, in no language) and logged without the user's data.
+The fallback router is included last. Failures are caught by the outermost of our middlewares,
+so one in the database session or the user's record (a database down, a schema behind) gets
+the apology too, in the language the user is known to speak; the rare failure before it (in
+aiogram's own FSM middleware) reaches dp.errors, which apologises the same way. Failures are
+logged without the user's data.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import traceback
 from typing import Any
 
 from aiogram import BaseMiddleware, Router
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import locale_for
+from bot.logs import log_failure
 from bot.middlewares import Handler
 from handlers.common import show_current_step
 
@@ -36,17 +42,12 @@ async def stale_button(query: CallbackQuery, state: FSMContext, **data: Any) -> 
         await show_current_step(query.message, state, data)
 
 
-async def last_resort(event: ErrorEvent) -> bool:
-    """A failure outside any handler (the database down before the conversation starts):
-    logged by type and place like the others, not with aiogram's message and traceback."""
+async def last_resort(event: ErrorEvent, i18n: I18n, **data: Any) -> bool:
+    """A failure before our middlewares (the FSM's event lock): logged by type and place like
+    the others, not with aiogram's message and traceback, and apologised for."""
     log_failure(f"update {event.update.update_id} failed before its handler", event.exception)
+    await apologise(i18n, event.update, data)
     return True
-
-
-def log_failure(what: str, exc: BaseException) -> None:
-    # The type and the place, never the message: it may quote what the user typed.
-    where = traceback.extract_tb(exc.__traceback__)[-1]
-    log.error("%s: %s at %s:%s", what, type(exc).__name__, where.filename, where.lineno)
 
 
 def build_router() -> Router:
@@ -59,33 +60,47 @@ def build_router() -> Router:
 
 
 class ErrorReplyMiddleware(BaseMiddleware):
+    """The outermost of our update middlewares (see bot/app.py)."""
+
+    def __init__(self, i18n: I18n) -> None:
+        self.i18n = i18n
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         try:
             return await handler(event, data)
         except Exception as exc:
             log_failure("update failed", exc)
-            await self._apologise(event, data)
+            await apologise(self.i18n, event, data)
             return None
 
-    @staticmethod
-    async def _apologise(event: TelegramObject, data: dict[str, Any]) -> None:
-        if not isinstance(event, Update):
-            return
-        if event.callback_query is not None:
-            with contextlib.suppress(Exception):  # stop the button's spinner; may be answered
-                await event.callback_query.answer()
-        message = event.message or (
-            event.callback_query.message if event.callback_query else None
+
+async def apologise(i18n: I18n, event: TelegramObject, data: dict[str, Any]) -> None:
+    """The apology in the user's language, then the current step (when it can be read).
+
+    The locale middleware may not have been reached, or has already left its context.
+    """
+    if not isinstance(event, Update):
+        return
+    if "event_from_user" not in data:
+        data = {**data, "event_from_user": UserContextMiddleware.resolve_event_context(event).user}
+    with i18n.context(), i18n.use_locale(locale_for(data, i18n.default_locale)):
+        await _apologise(event, data)
+
+
+async def _apologise(event: Update, data: dict[str, Any]) -> None:
+    if event.callback_query is not None:
+        with contextlib.suppress(Exception):  # stop the button's spinner; may be answered
+            await event.callback_query.answer()
+    message = event.message or (event.callback_query.message if event.callback_query else None)
+    if not isinstance(message, Message):
+        return
+    try:
+        await message.answer(
+            _("Sorry, something went wrong on our side. Your answers are kept; "
+              "let us go on from here.")
         )
-        if not isinstance(message, Message):
-            return
-        try:
-            await message.answer(
-                _("Sorry, something went wrong on our side. Your answers are kept; "
-                  "let us go on from here.")
-            )
-            state = data.get("state")
-            if isinstance(state, FSMContext):
-                await show_current_step(message, state, data)
-        except Exception as exc:  # the apology itself must never crash the update
-            log.error("apology failed: %s", type(exc).__name__)
+        state = data.get("state")
+        if isinstance(state, FSMContext):
+            await show_current_step(message, state, data)
+    except Exception as exc:  # the apology itself must never crash the update
+        log.error("apology failed: %s", type(exc).__name__)

@@ -16,6 +16,7 @@ from bot.i18n import LOCALES, telegram_locale
 from handlers.common import renders_no_step, show_current_step
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
 from storage.repositories import ScreeningRepo, UserRepo
+from storage.retention import erase_traces
 
 
 def menu_text() -> str:
@@ -110,6 +111,7 @@ async def help_(message: Message, state: FSMContext, **data: Any) -> None:
             "You can press the buttons or type a number where one is asked.\n"
             "/menu — main menu (your answers are kept)\n"
             "/cancel — stop and forget the answers of this check\n"
+            "/forget — erase everything the bot keeps about you\n"
             "/language — Қазақша / Русский\n"
             "/help — this help"
         )
@@ -128,6 +130,7 @@ async def cancel(message: Message, state: FSMContext, session: AsyncSession) -> 
     if message.from_user is not None:  # "nothing is kept" includes the last saved check
         await ScreeningRepo(session).forget(message.from_user.id)
         await session.commit()
+        await erase_traces(session)  # and not left in the SQLite write-ahead log
     await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + menu_text(),
                          reply_markup=menu_keyboard())
 

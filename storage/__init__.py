@@ -8,6 +8,7 @@ from storage.fsm import SQLStorage
 from storage.migrate import upgrade, upgrade_async
 from storage.models import Base, FSMState, Screening, User
 from storage.repositories import ScreeningRepo, UserRepo
+from storage.retention import erase_traces, forget_user, purge_expired
 
 __all__ = [
     "Base",
@@ -19,6 +20,9 @@ __all__ = [
     "UserRepo",
     "create_engine",
     "create_session_factory",
+    "erase_traces",
+    "forget_user",
+    "purge_expired",
     "upgrade",
     "upgrade_async",
 ]

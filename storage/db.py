@@ -40,6 +40,9 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left in free space: an erased answer
+        # cannot be read back from the file (see storage.retention).
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 
@@ -48,7 +51,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for ``url``.
 
     SQLite: the parent folder of the file is created, and every new connection gets
-    ``journal_mode=WAL``, ``busy_timeout=5000`` and ``foreign_keys=ON``.
+    ``journal_mode=WAL``, ``busy_timeout=5000``, ``foreign_keys=ON`` and ``secure_delete=ON``.
     PostgreSQL (and others): a normal pool with ``pool_pre_ping``.
     Extra keyword arguments go to :func:`sqlalchemy.ext.asyncio.create_async_engine`.
     """

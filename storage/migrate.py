@@ -7,8 +7,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL advisory lock taken while migrating ("sozak_mg" in ASCII): one migrator at a time.
+MIGRATION_LOCK_KEY = 0x736F7A616B5F6D67
+
+
+class MigrationError(Exception):
+    """The database could not be reached or brought up to date; one line, no secrets."""
 
 
 def alembic_config(url: str) -> Config:
@@ -35,7 +43,20 @@ def upgrade(url: str, revision: str = "head") -> None:
             "storage.migrate.upgrade() called inside a running event loop; "
             "use `await storage.migrate.upgrade_async(url)` instead"
         )
-    command.upgrade(alembic_config(url), revision)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except CommandError as exc:  # e.g. a revision this code does not know: a newer schema
+        raise MigrationError(f"cannot bring the schema up to date: {exc}") from None
+    except (SQLAlchemyError, OSError) as exc:
+        raise MigrationError(f"cannot open the database: {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words (first line), never the statement or its parameters."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 async def upgrade_async(url: str, revision: str = "head") -> None:

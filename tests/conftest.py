@@ -54,7 +54,7 @@ def bot(settings: Settings) -> Bot:
 async def dp(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Dispatcher]:
     dispatcher = create_dispatcher(settings, engine=engine)
     yield dispatcher
-    await dispatcher.storage.close()
+    await dispatcher.emit_shutdown()  # background jobs, if it was started, and the storage
 
 
 ChatFactory = Callable[..., LocalChat]

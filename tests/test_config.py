@@ -83,6 +83,32 @@ def test_the_dotenv_file_is_read(tmp_path: Path) -> None:
         ("TIMEZONE", "Asia/Nowhere"),
         ("EXTRA_DAYS_OFF", "23.03.2026"),
         ("STAFF_CHAT_ID", "staff"),
+        ("BOT_TOKEN", "abc"),
+        ("BOT_TOKEN", "123456"),
+        ("BOT_TOKEN", "abc:123456"),
+        ("BOT_TOKEN", "123456:with space"),
+        ("TELEGRAM_API_URL", "notaurl"),
+        ("TELEGRAM_API_URL", "ftp://api.telegram.org"),
+        ("TELEGRAM_API_URL", "https://"),
+        ("DATABASE_URL", "garbage"),
+        ("DATABASE_URL", "mysql://user:pw@127.0.0.1/sozak"),
+        ("DATABASE_URL", "sqlite:///data/bot.db"),  # a driver that blocks the event loop
+        ("DATABASE_URL", "postgresql://user@127.0.0.1/sozak"),
+        ("REDIS_URL", "garbage"),
+        ("REDIS_URL", "http://127.0.0.1:6379"),
+        ("WEBHOOK_URL", "not a url"),
+        ("WEBHOOK_URL", "http://bot.example.org/hook"),  # Telegram posts to HTTPS only
+        ("WEBHOOK_SECRET", "has space"),
+        ("WEBHOOK_SECRET", "x" * 257),
+        ("WEBHOOK_SECRET", "ключ"),
+        ("DATA_DAYS", "0"),
+        ("DATA_DAYS", "month"),
+        ("CLOCK_START", "2015-02-30"),
+        # Values that are (or contain) a token or a password: never quoted back.
+        ("BOT_TOKEN", "123456:AAH secret token"),
+        ("TELEGRAM_API_URL", "notaurl/bot123456:AAH-secret"),
+        ("DATABASE_URL", "mysql://sozak:AAH-secret@127.0.0.1/sozak"),
+        ("WEBHOOK_SECRET", "AAH secret"),
     ],
 )
 def test_a_malformed_setting_is_named_in_one_line(
@@ -97,6 +123,48 @@ def test_a_malformed_setting_is_named_in_one_line(
     assert "\n" not in message
     assert message.startswith(f"{name}: ")
     assert raised.value.__cause__ is None  # no pydantic wall of text chained to it
+    assert "secret" not in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BOT_TOKEN", "123456:AAH-secret_Token"),
+        ("TELEGRAM_API_URL", "http://127.0.0.1:8081"),
+        ("TELEGRAM_API_URL", "https://api.telegram.org"),
+        ("DATABASE_URL", "sqlite+aiosqlite:///data/bot.db"),
+        ("DATABASE_URL", "postgresql+asyncpg://sozak:pw%40rd@127.0.0.1:5432/sozak"),
+        ("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        ("REDIS_URL", "rediss://user:pw@redis.example.org:6380/1"),
+        ("REDIS_URL", "unix:///run/redis/redis.sock"),
+        ("WEBHOOK_SECRET", "A-z_0-9"),
+        ("WEBHOOK_SECRET", "s" * 256),
+        ("DATA_DAYS", "7"),
+    ],
+)
+def test_well_formed_settings_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+
+    load_settings()
+
+
+def test_webhook_mode_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/tg/hook")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    assert str(raised.value).startswith("WEBHOOK_SECRET: ")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    assert load_settings().webhook_url == "https://bot.example.org/tg/hook"
+
+
+def test_data_is_kept_30_days_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().data_days == 30
+    monkeypatch.setenv("DATA_DAYS", "90")
+    assert load_settings().data_days == 90
 
 
 def test_the_command_line_reports_a_bad_setting_and_exits_2(

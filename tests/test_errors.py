@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,3 +273,65 @@ async def test_a_database_failure_before_the_handler_is_logged_without_the_answe
 
     assert "OperationalError" in caplog.text
     assert FAKE_IIN not in caplog.text and "90000" not in caplog.text
+
+
+# -- failures before the handler: the database session and the user's record ------------------
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+async def test_a_schema_behind_gets_the_apology_in_the_users_language(
+    tmp_path: Path, bot: Bot, caplog: pytest.LogCaptureFixture, locale: str
+) -> None:
+    """A brand-new, unmigrated database: the user's record cannot be read (no such table)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}"
+    settings = Settings(_env_file=None, database_url=url, default_locale="kk")
+    dp = create_dispatcher(settings)
+    other = "ru" if locale == "kk" else "kk"
+    try:
+        with caplog.at_level(logging.ERROR):
+            replies = await LocalChat(dp, bot, language_code=locale).send("/start")
+    finally:
+        await dp.emit_shutdown()
+
+    assert replies, "silence"
+    assert replies[0].text == tr(dp, APOLOGY, locale)
+    assert replies[0].text != tr(dp, APOLOGY, other)
+    assert "OperationalError" in caplog.text
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru"])
+async def test_a_failure_in_the_user_middleware_gets_the_apology(
+    make_chat: ChatFactory, dp: Dispatcher, monkeypatch: pytest.MonkeyPatch, locale: str
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from storage.repositories import UserRepo
+
+    chat = await started(make_chat, locale)
+
+    async def database_down(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("INSERT ...", {}, ConnectionRefusedError())
+
+    monkeypatch.setattr(UserRepo, "touch", database_down)
+    replies = await chat.send("/menu")
+
+    assert replies[0].text == tr(dp, APOLOGY, locale)
+    assert replies[0].text != APOLOGY
+
+
+async def test_a_failure_in_the_session_middleware_gets_the_apology(
+    make_chat: ChatFactory, dp: Dispatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.middlewares import DbSessionMiddleware
+
+    chat = await started(make_chat, "kk")
+
+    def no_session() -> Any:
+        raise OSError("connection pool exhausted")
+
+    for middleware in dp.update.outer_middleware:
+        if isinstance(middleware, DbSessionMiddleware):
+            monkeypatch.setattr(middleware, "session_factory", no_session)
+    replies = await chat.send("/menu")
+
+    assert replies[0].text == tr(dp, APOLOGY, "kk")

@@ -78,6 +78,7 @@ async def test_state_data_and_language_survive_a_restart(settings: Settings) -> 
             "You can press the buttons or type a number where one is asked.\n"
             "/menu — main menu (your answers are kept)\n"
             "/cancel — stop and forget the answers of this check\n"
+            "/forget — erase everything the bot keeps about you\n"
             "/language — Қазақша / Русский\n"
             "/help — this help",
             locale="ru",

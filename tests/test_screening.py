@@ -101,7 +101,7 @@ async def test_lonely_veteran(persona_on, lang: str) -> None:
     assert len(p.screens) == p.total == 8
 
 
-async def family_of_four_after_fire(p: Persona, fire_on: str) -> None:
+async def family_of_four_after_fire(p: Persona, fire_on: str, income: str = "120000") -> None:
     """From the menu to the income of a family of four whose house burned on `fire_on`."""
     await p.start_check()
     await p.press("Hardship: fire, natural disaster, illness")
@@ -109,7 +109,7 @@ async def family_of_four_after_fire(p: Persona, fire_on: str) -> None:
     await p.press("Fire")
     await p.type(fire_on)
     await p.press("4")
-    await p.type("120000")
+    await p.type(income)
 
 
 @pytest.mark.parametrize("lang", LANGS)

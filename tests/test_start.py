@@ -230,6 +230,7 @@ async def test_help_answers_in_a_conversation_and_keeps_it(
     help_text = tr(dp, "You can press the buttons or type a number where one is asked.\n"
                        "/menu — main menu (your answers are kept)\n"
                        "/cancel — stop and forget the answers of this check\n"
+                       "/forget — erase everything the bot keeps about you\n"
                        "/language — Қазақша / Русский\n"
                        "/help — this help", "kk")
     assert replies[0].text == help_text
@@ -381,6 +382,7 @@ async def test_commands_are_set_per_language(dp: Dispatcher, bot: Bot) -> None:
             "language": tr(dp, "Language · Тіл · Язык", locale),
             "help": tr(dp, "Help", locale),
             "cancel": tr(dp, "Stop and forget this check", locale),
+            "forget": tr(dp, "Erase everything about me", locale),
         }
     assert by_language["kk"]["menu"] == "Басты мәзір"
     assert by_language["ru"]["menu"] == "Главное меню"

@@ -268,18 +268,20 @@ async def wait_until_serving(bot: BotProcess, http: aiohttp.ClientSession, url: 
 
 
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+# What Telegram is told (HTTPS, behind a reverse proxy); the bot listens on its path locally.
+PUBLIC_HOOK = "https://bot.example.org/tg/hook"
 
 
 async def start_webhook_bot(
     stub: BotAPIStub, start_bot: StartBot, tmp_path: Path
 ) -> tuple[BotProcess, str]:
-    """`python -m bot` in webhook mode on a free port; returns it and its webhook URL."""
+    """`python -m bot` in webhook mode on a free port; returns it and its local webhook URL."""
     port = free_port()
     hook = f"http://127.0.0.1:{port}/tg/hook"
     env = bot_env(
         tmp_path,
         stub.url,
-        WEBHOOK_URL=hook,
+        WEBHOOK_URL=PUBLIC_HOOK,
         WEBHOOK_SECRET="s3cret",
         WEBHOOK_HOST="127.0.0.1",
         WEBHOOK_PORT=str(port),
@@ -293,7 +295,7 @@ async def test_webhook_mode(stub: BotAPIStub, start_bot: StartBot, tmp_path: Pat
     bot, hook = await start_webhook_bot(stub, start_bot, tmp_path)
 
     registered = await bot.expect(stub.wait_for_method("setWebhook"))
-    assert registered.params["url"] == hook
+    assert registered.params["url"] == PUBLIC_HOOK
     assert registered.params["secret_token"] == "s3cret"
 
     secret = SECRET

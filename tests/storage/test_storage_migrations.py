@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
-from storage.migrate import alembic_config, upgrade, upgrade_async
+from storage.migrate import MIGRATION_LOCK_KEY, alembic_config, upgrade, upgrade_async
 from storage.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -158,3 +158,43 @@ async def test_foreign_keys_are_enforced_and_cascade(engine: AsyncEngine) -> Non
         await conn.execute(text("DELETE FROM users WHERE id = 1"))
         remaining = (await conn.execute(text("SELECT count(*) FROM screenings"))).scalar()
     assert remaining == 0
+
+
+async def test_on_postgresql_migrators_take_turns_under_an_advisory_lock() -> None:
+    """Instances starting together on a fresh database: one migrates, the others wait for it
+    and then find nothing to do (without the lock both would create the same tables)."""
+    from tests.storage.conftest import postgres_database
+
+    async with postgres_database() as url:
+        holder = create_engine(url)
+        try:
+            async with holder.connect() as held:
+                await held.execute(
+                    text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+                migrating = asyncio.ensure_future(upgrade_async(url))
+                # Wait (bounded) until the migrator queues behind the lock, not for a duration.
+                for _ in range(400):
+                    waiting = await held.scalar(text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND NOT granted AND database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                    ))
+                    if waiting or migrating.done():
+                        break
+                    await asyncio.sleep(0.05)
+                assert not migrating.done(), "migrated without waiting for the lock"
+                assert waiting == 1
+                tables = await held.run_sync(lambda c: set(inspect(c).get_table_names()))
+                assert tables & TABLES == set()
+                await held.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
+                await held.commit()
+            await migrating
+            await upgrade_async(url)  # the next one to start: nothing to do
+            async with holder.connect() as conn:
+                report = await conn.run_sync(schema_report)
+        finally:
+            await holder.dispose()
+    assert report["version"] == head_revision()

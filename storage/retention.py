@@ -1,0 +1,83 @@
+"""What is kept about a citizen, and for how long.
+
+* :func:`forget_user` erases everything about one user on their request (``/forget``).
+* :func:`purge_expired` erases conversations left unfinished for longer than the retention
+  period (``DATA_DAYS``); :func:`purge` is its periodic job.
+* :func:`erase_traces` makes what was deleted unrecoverable from the SQLite files: deleted rows
+  are overwritten with zeros (``secure_delete``, set on every connection in ``storage.db``),
+  and the write-ahead log, which still holds the old pages, is copied back and emptied.
+
+Submitted applications are the district department's records and are never erased here;
+application drafts (when they exist) belong in both :func:`forget_user` and
+:func:`purge_expired`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.fsm import KEY_SEPARATOR
+from storage.models import FSMState, Screening, User, utcnow
+
+# How often the periodic purge runs: the retention period is counted in days.
+PURGE_EVERY_SECONDS = 3600.0
+
+
+async def forget_user(session: AsyncSession, user_id: int) -> None:
+    """Erase everything kept about ``user_id``: the state and answers of each of their
+    conversations (every FSM record keyed to them), their saved checks and their user row
+    (with their language). The caller commits, then calls :func:`erase_traces`.
+
+    A conversation state kept in Redis is cleared by the caller through its FSM context.
+    """
+    await session.execute(delete(FSMState).where(FSMState.key.in_(
+        await _fsm_keys_of(session, user_id)
+    )))
+    await session.execute(delete(Screening).where(Screening.user_id == user_id))
+    await session.execute(delete(User).where(User.id == user_id))
+
+
+async def _fsm_keys_of(session: AsyncSession, user_id: int) -> list[str]:
+    # storage.fsm.build_key: bot_id:chat_id:user_id:thread_id:business_connection_id:destiny.
+    # LIKE narrows the search; the exact user part decides (user 7 is not user 70).
+    sep, uid = KEY_SEPARATOR, str(user_id)
+    like = FSMState.key.like(f"%{sep}{uid}{sep}%")
+    keys = await session.scalars(select(FSMState.key).where(like))
+    return [key for key in keys if key.split(sep)[2:3] == [uid]]
+
+
+async def purge_expired(
+    session: AsyncSession, *, older_than: timedelta, now: datetime | None = None
+) -> int:
+    """Erase the conversations (FSM records: a check in progress, its answers) untouched for
+    longer than ``older_than``; returns how many. The caller commits, then erases traces.
+
+    Saved checks ("my last result") and users' language are kept.
+    """
+    cutoff = (now or utcnow()) - older_than
+    result = await session.execute(delete(FSMState).where(FSMState.updated_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def erase_traces(session: AsyncSession) -> None:
+    """After a commit that erased personal data: on SQLite, checkpoint the write-ahead log
+    into the (zeroed) database pages and truncate it. Nothing to do on PostgreSQL, whose
+    autovacuum reclaims deleted rows."""
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def purge(
+    session_factory: async_sessionmaker[AsyncSession], *, older_than: timedelta
+) -> int:
+    """One run of the periodic purge, in its own transaction."""
+    async with session_factory() as session:
+        erased = await purge_expired(session, older_than=older_than)
+        await session.commit()
+        if erased:
+            await erase_traces(session)
+        return erased
