@@ -140,7 +140,8 @@ async def test_429_pauses_every_send_for_retry_after(
 ) -> None:
     stub.fail_next(too_many(1), chat_id=21)
     await enqueue(sessions, [21, 22, 23])
-    sender = make_sender()
+    # Half a second between sends: the 429 is back before the next send would leave.
+    sender = make_sender(throttle=Throttle(rate=2))
     await sender.run_once()
     assert sender.stats.throttled == 1
     assert sorted(stub.delivered()) == ["notice 0 to 21", "notice 1 to 22", "notice 2 to 23"]
