@@ -206,17 +206,14 @@ def build_router() -> Router:
     @router.callback_query(DecisionCB.filter(F.action == kb.GRANT))
     async def grant(query: CallbackQuery, callback_data: DecisionCB, state: FSMContext,
                     session: AsyncSession, **data: Any) -> None:
-        await query.answer()
-        desk = Desk(data, session)
-        assert isinstance(query.message, Message)
-        benefit = await _benefit(desk, query.message, callback_data)
-        if benefit is None:
+        pressed = await _pressed(query, callback_data, Desk(data, session))
+        if pressed is None:
             return
-        app, b = benefit
+        desk, message, app, b = pressed
         ceiling = b.amount_mci * b.persons
         kzt = money(amount_kzt(ceiling, desk.ruleset, desk.clock.today()))
         if not b.up_to:
-            await query.message.answer(
+            await message.answer(
                 _("Grant p. {cite}: the fixed amount {amount} ({kzt}).").format(
                     cite=b.cite, amount=mci(ceiling), kzt=kzt),
                 reply_markup=kb.confirm_keyboard(app.id, callback_data.v, kb.GRANT_FIXED,
@@ -224,7 +221,7 @@ def build_router() -> Router:
             return
         await state.set_state(DecisionForm.amount)
         await state.set_data(_data(app=app.id, v=callback_data.v, b=callback_data.b))
-        await query.message.answer(
+        await message.answer(
             _("Grant p. {cite}: type the amount in MCI set by the commission, up to {amount} "
               "({kzt}).").format(cite=b.cite, amount=mci(ceiling), kzt=kzt),
             reply_markup=kb.confirm_keyboard(app.id, callback_data.v, kb.CANCEL, _("Cancel")))
@@ -263,23 +260,20 @@ def build_router() -> Router:
     @router.callback_query(DecisionCB.filter(F.action == kb.GRANT_FIXED))
     async def grant_fixed(query: CallbackQuery, callback_data: DecisionCB, state: FSMContext,
                           bot: Bot, session: AsyncSession, **data: Any) -> None:
-        await query.answer()
-        desk = Desk(data, session)
-        assert isinstance(query.message, Message)
-        benefit = await _benefit(desk, query.message, callback_data)
-        if benefit is None:
+        pressed = await _pressed(query, callback_data, Desk(data, session))
+        if pressed is None:
             return
-        app, b = benefit
+        desk, message, app, b = pressed
         amount = b.amount_mci * b.persons
         if b.period == "monthly":
             await state.set_state(DecisionForm.months)
             await state.set_data(_data(app=app.id, v=callback_data.v, b=callback_data.b,
                                        amount=str(amount)))
-            await query.message.answer(_("For how many months? Press or type a number."),
-                                       reply_markup=kb.months_keyboard(
-                                           app.id, callback_data.v, callback_data.b, b.months))
+            await message.answer(_("For how many months? Press or type a number."),
+                                 reply_markup=kb.months_keyboard(
+                                     app.id, callback_data.v, callback_data.b, b.months))
             return
-        await _grant(query.message, bot, desk, state, app.id, callback_data.v, callback_data.b,
+        await _grant(message, bot, desk, state, app.id, callback_data.v, callback_data.b,
                      amount, None, _actor(query))
 
     @router.callback_query(DecisionCB.filter(F.action == kb.GRANT_MONTHS))
@@ -313,16 +307,13 @@ def build_router() -> Router:
     @router.callback_query(DecisionCB.filter(F.action == kb.REFUSE))
     async def refuse(query: CallbackQuery, callback_data: DecisionCB, session: AsyncSession,
                      **data: Any) -> None:
-        await query.answer()
-        desk = Desk(data, session)
-        assert isinstance(query.message, Message)
-        benefit = await _benefit(desk, query.message, callback_data)
-        if benefit is None:
+        pressed = await _pressed(query, callback_data, Desk(data, session))
+        if pressed is None:
             return
-        app, b = benefit
-        await query.message.answer(_("Refuse p. {cite}: on which ground?").format(cite=b.cite),
-                                   reply_markup=kb.refusal_keyboard(app.id, callback_data.v,
-                                                                    callback_data.b))
+        _desk, message, app, b = pressed
+        await message.answer(_("Refuse p. {cite}: on which ground?").format(cite=b.cite),
+                             reply_markup=kb.refusal_keyboard(app.id, callback_data.v,
+                                                              callback_data.b))
 
     @router.callback_query(DecisionCB.filter(F.action == kb.REFUSE_GROUND))
     async def refuse_ground(query: CallbackQuery, callback_data: DecisionCB, state: FSMContext,
@@ -366,14 +357,11 @@ def build_router() -> Router:
     @router.callback_query(DecisionCB.filter(F.action == kb.TERMINATE))
     async def terminate(query: CallbackQuery, callback_data: DecisionCB,
                         session: AsyncSession, **data: Any) -> None:
-        await query.answer()
-        desk = Desk(data, session)
-        assert isinstance(query.message, Message)
-        benefit = await _benefit(desk, query.message, callback_data)
-        if benefit is None:
+        pressed = await _pressed(query, callback_data, Desk(data, session))
+        if pressed is None:
             return
-        app, b = benefit
-        await query.message.answer(
+        _desk, message, app, b = pressed
+        await message.answer(
             _("Terminate p. {cite} (p. 26): on which ground?").format(cite=b.cite),
             reply_markup=kb.termination_keyboard(app.id, callback_data.v, callback_data.b))
 
@@ -472,8 +460,13 @@ def _bot(message: Message) -> Bot:
     return message.bot
 
 
-async def _benefit(desk: Desk, message: Message,
-                   cb: DecisionCB) -> tuple[Application, ApplicationBenefit] | None:
+async def _pressed(
+    query: CallbackQuery, cb: DecisionCB, desk: Desk,
+) -> tuple[Desk, Message, Application, ApplicationBenefit] | None:
+    """A benefit's button was pressed: stop the spinner, find the application and benefit."""
+    await query.answer()
+    assert isinstance(query.message, Message)
+    message = query.message
     loaded = await desk.load(cb.app)
     if loaded is None:
         await message.answer(reason_text(Reason.UNKNOWN_APPLICATION))
@@ -482,7 +475,7 @@ async def _benefit(desk: Desk, message: Message,
     if not 0 <= cb.b < len(benefits):
         await message.answer(reason_text(Reason.UNKNOWN_BENEFIT))
         return None
-    return app, benefits[cb.b]
+    return desk, message, app, benefits[cb.b]
 
 
 async def _grant(message: Message, bot: Bot, desk: Desk, state: FSMContext, app_id: int,
