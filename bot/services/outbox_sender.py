@@ -18,7 +18,6 @@ in it too.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -66,7 +65,6 @@ class SenderConfig:
     max_attempts: int = 8
     backoff_base: float = 2.0  # seconds; doubled per attempt, with full jitter
     backoff_cap: float = 600.0
-    idle: float = 1.0  # seconds between polls of an empty outbox
     request_timeout: int = 15
 
 
@@ -97,19 +95,7 @@ class OutboxSender:
         self._jitter = jitter
         self.stats = SenderStats()
 
-    # ---- the loop --------------------------------------------------------------------------
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Send until ``stop`` is set; an empty outbox is polled every ``idle`` seconds."""
-        while not stop.is_set():
-            try:
-                done = await self.run_once()
-            except Exception as exc:  # the database away for a moment: try again later
-                log.warning("outbox sender: %s", type(exc).__name__)
-                done = 0
-            if not done:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.config.idle)
+    # ---- one batch ------------------------------------------------------------------------
 
     async def run_once(self) -> int:
         """Claim one batch and send it; the number of rows claimed."""
