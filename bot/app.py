@@ -115,6 +115,8 @@ def create_dispatcher(
     )
     i18n = create_i18n(settings.default_locale)
     dp["i18n"] = i18n
+    # Background work (the outbox sender, the digest) opens its own sessions.
+    dp["sessions"] = sessions
     # Order matters: polite errors around everything (a failure to open the session or read
     # the user's record gets the apology too), a session, the user's record, their language.
     dp.update.outer_middleware(ErrorReplyMiddleware(i18n))

@@ -30,6 +30,8 @@ STAFF_COMMANDS = (
     ("app", N_("An application by its reference")),
     ("find", N_("Find by reference, IIN or phone")),
     ("export", N_("Applications of a period as XLSX")),
+    ("overdue", N_("Decisions due today and overdue, notices not delivered")),
+    ("stats", N_("Statistics of a period, without personal data")),
 )
 
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     # An unfinished application is erased, with its files, after this many days untouched.
     draft_days: int = Field(default=14, ge=1, le=3650)
+    # Notices sent per second by this instance's outbox sender (Telegram allows about 30 in
+    # all: with several instances, divide). One per second per chat whatever this is.
+    outbox_rate: float = Field(default=25.0, gt=0, le=30)
 
     _csv = field_validator(
         "staff_ids", "extra_days_off", "extra_working_days", mode="before"

@@ -7,10 +7,14 @@ import html
 import re
 from pathlib import Path
 
+from aiogram.methods import SendMessage
+
 from bot.app import create_bot, create_clock, create_dispatcher
 from bot.config import Settings
 from bot.console.chat import LocalChat, Reply
 from bot.console.session import LocalSession
+from bot.services.outbox_sender import OutboxSender
+from bot.services.throttle import Throttle
 
 BANNER = """\
 Sozak bot — terminal chat. Type as in Telegram (/start, /menu, /lang kk, /lang ru, /help).
@@ -70,11 +74,22 @@ async def _send_file(chat: LocalChat, word: str, name: str) -> list[Reply]:
     return await chat.send_document(file_name, content)
 
 
+async def deliver_outbox(sender: OutboxSender, session: LocalSession) -> list[str]:
+    """Send what the outbox holds now (notices to citizens, the digest): in the terminal the
+    sender runs between lines instead of in the background."""
+    mark = len(session.requests)
+    while await sender.run_once():
+        pass
+    return [m.text for m in session.requests[mark:] if isinstance(m, SendMessage)]
+
+
 async def run_console(settings: Settings, user_id: int = 100) -> None:
     clock = create_clock(settings)
     bot = create_bot(settings, session=LocalSession(), clock=clock)
     dp = create_dispatcher(settings, clock=clock)
     chat = LocalChat(dp, bot, user_id=user_id, language_code=None)
+    sender = OutboxSender(bot, dp["sessions"], dp["clock"],
+                          throttle=Throttle(rate=settings.outbox_rate, per_chat_interval=0))
     print(BANNER)
     try:
         first = "/start"
@@ -87,6 +102,8 @@ async def run_console(settings: Settings, user_id: int = 100) -> None:
                 continue
             for reply in await handle_line(chat, line):
                 print("\n" + render(reply))
+            for text in await deliver_outbox(sender, chat.session):
+                print("\n(message from the outbox) " + html.unescape(_TAG.sub("", text)))
     except EOFError:
         pass
     finally:

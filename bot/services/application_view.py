@@ -7,7 +7,7 @@ tested without a database and stay the same whichever storage the rows came from
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from bot.rules.profile import DATED_KINDS
 from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 from storage.models import Application, ApplicationBenefit, Attachment, AuditEntry, Consent, Member
+from storage.outbox import OutboxRepo
 
 # Flags: what staff should look at before anything else.
 FLAG_BIRTH_DATE = "birth_date_vs_age"  # the IIN's date of birth disagrees with the age given
@@ -129,6 +130,9 @@ class ApplicationView:
     history: tuple[HistoryLine, ...] = ()
     consent_given_at: datetime | None = None
     consent_version: str | None = None
+    # A notice the outbox could not deliver (blocked bot, deleted account): the written one
+    # of p. 22 must reach the applicant.
+    notice_undelivered: bool = False
 
     @property
     def per_capita_income(self) -> Decimal | None:
@@ -183,10 +187,13 @@ async def load_view(
                 app.iin, b.benefit_id, app.on_date, excluding=app.id
             ):
                 repeats.append(b.cite)
-    return build_view(
+    view = build_view(
         app, benefits, members, attachments, history, consent,
         ruleset=ruleset, zone=zone, today=today or app.on_date, repeats=repeats,
     )
+    if await OutboxRepo(session).undeliverable_for([app.id]):
+        view = replace(view, notice_undelivered=True)
+    return view
 
 
 def build_view(

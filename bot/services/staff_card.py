@@ -99,6 +99,12 @@ def _head(view: ApplicationView) -> str:
     if view.notice_by is not None:
         lines.append(_("Applicant to be told by {date} (p. 22)").format(
             date=day(view.notice_by)))
+    if view.notice_undelivered:
+        lines.append(_("⚠️ A notice was not delivered in Telegram — send the written notice "
+                       "(p. 22)."))
+    if view.status in ("registered", "documents_requested", "decided"):
+        lines.append(_("<i>The bot's notice adds to the written notice of p. 22; it does not "
+                       "replace it.</i>"))
     return "\n".join(lines)
 
 

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 # of staff buttons. A staff module that adds a button kind lists its prefix here, so the guard
 # below refuses it to everyone else.
 STAFF_COMMANDS: list[str] = [name for name, _description in COMMAND_LIST]
-STAFF_CALLBACK_PREFIXES: list[str] = ["st"]
+STAFF_CALLBACK_PREFIXES: list[str] = ["st", "dc"]
 
 
 def is_staff(user_id: int | None, settings: Settings) -> bool:

@@ -7,6 +7,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.application_view import ApplicationView
+from handlers.staff.decision_keyboards import open_button
 
 # Actions of StaffCB; anything else in the data is refused by the handlers' filters.
 CARD = "card"  # send the card again, with its history up to now
@@ -24,13 +25,14 @@ def staff_button(text: str, action: str, app_id: int) -> InlineKeyboardButton:
 
 
 def card_keyboard(view: ApplicationView) -> InlineKeyboardMarkup:
-    """The buttons under a card. The one place they are built: status buttons (decisions)
-    go in as rows above these."""
+    """The buttons under a card. The one place they are built; the decision panel (its own
+    buttons, with the version the staff member saw) opens from the last row."""
     rows: list[list[InlineKeyboardButton]] = []
     rows.append([
         staff_button(_("📄 PDF"), PDF, view.id),
         staff_button(_("🔄 Card"), CARD, view.id),
     ])
+    rows.append([open_button(view.id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

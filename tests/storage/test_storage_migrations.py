@@ -36,6 +36,7 @@ TABLES = {
     "consents",
     "audit_log",
     "reference_counters",
+    "outbox",
 }
 
 
