@@ -45,3 +45,4 @@ run: setup
 bench: setup
 	$(PY) bench/rules_bench.py
 	$(PY) bench/dispatcher_bench.py
+	$(PY) bench/outbox_bench.py

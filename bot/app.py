@@ -24,6 +24,7 @@ from bot.i18n import UserLocaleMiddleware, create_i18n
 from bot.middlewares import OnceMiddleware, UnitMiddleware, UserMiddleware
 from bot.places import load_places
 from bot.rules import Calendar, load_ruleset
+from bot.services.drafts import purge_drafts
 from bot.telegram import HarmlessRefusals, Retries
 from bot.training import TrainingMark
 from handlers import routers
@@ -133,6 +134,8 @@ def create_dispatcher(
     )
     i18n = create_i18n(settings.default_locale)
     dp["i18n"] = i18n
+    # Background work (the outbox sender, the digest) opens its own sessions, outside updates.
+    dp["sessions"] = sessions
     # Order matters (bot.middlewares): polite errors around everything (a failure to open
     # the session or read the state gets the apology too; a failed update's writes are rolled
     # back), the update's unit of work, the chat's lock and state, handled once, the user's
@@ -163,6 +166,8 @@ def create_dispatcher(
         PURGE_EVERY_SECONDS, partial(purge_handled_updates, sessions),
         name="purge of handled update ids",
     )
+    background.every(PURGE_EVERY_SECONDS, partial(purge_drafts, sessions, settings, clock),
+                     name="purge of expired application drafts")
     dp.startup.register(set_commands)
     dp.shutdown.register(close_resources)
     return dp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
     staff_chat_id: int | None = None
     staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_locale: Locale = "kk"
+    # The staff chat's language (cards, PDFs); empty: DEFAULT_LOCALE. A staff member in a
+    # private chat reads their own /language.
+    staff_locale: Locale | None = None
     timezone: str = "Asia/Almaty"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -56,6 +60,13 @@ class Settings(BaseSettings):
     shutdown_timeout: float = Field(default=20.0, ge=0, le=600)
     # Unfinished conversations (and their FSM data) are erased after this many idle days.
     data_days: int = Field(default=30, ge=1, le=3650)
+    # Where application files are kept (DATA_DIR/applications/<id>/…).
+    data_dir: Path = Path("data")
+    # An unfinished application is erased, with its files, after this many days untouched.
+    draft_days: int = Field(default=14, ge=1, le=3650)
+    # Notices sent per second by this instance's outbox sender (Telegram allows about 30 in
+    # all: with several instances, divide). One per second per chat whatever this is.
+    outbox_rate: float = Field(default=25.0, gt=0, le=30)
 
     _csv = field_validator(
         "staff_ids", "extra_days_off", "extra_working_days", mode="before"
@@ -63,6 +74,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "bot_token", "webhook_secret", "redis_url", "webhook_url", "staff_chat_id", "clock_start",
+        "staff_locale",
         mode="before",
     )
     @classmethod

@@ -143,15 +143,20 @@ _NAMED = re.compile(r"^(\d{1,2})\s+([^\W\d_]+)(?:\s+(\d{4})(?:\s*(ж|г|жыл\w
 def parse_past_date(text: str, *, today: date, earliest: date) -> date:
     """'05.03.2026', '5/3/26', '19.11', '19 ноября', '2026-03-05', 'вчера', 'неделю назад',
     'өткен аптада' → a date not in the future. A day without a year is the last such day."""
+    return _checked(parse_date(text, today=today), today, earliest)
+
+
+def parse_date(text: str, *, today: date) -> date:
+    """The same forms as :func:`parse_past_date`, any day (a staff member's period)."""
     word = " ".join(text.strip().lower().replace("ё", "е").rstrip(".").split())
     if word in _TODAY:
         return today
     if word in _DAYS_AGO:
-        return _checked(today - timedelta(days=_DAYS_AGO[word]), today, earliest)
+        return today - timedelta(days=_DAYS_AGO[word])
     if m := _AGO.match(word):
         count = parse_int(m["n"], low=1, high=400)
         days = count * (7 if m["unit"].startswith(("недел", "апта")) else 1)
-        return _checked(today - timedelta(days=days), today, earliest)
+        return today - timedelta(days=days)
     year: int | None
     if m := _ISO.match(word):
         year, month, day = (int(g) for g in m.groups())
@@ -174,7 +179,7 @@ def parse_past_date(text: str, *, today: date, earliest: date) -> date:
             value = date(year, month, day)
     except ValueError:
         raise InputError("bad_date") from None
-    return _checked(value, today, earliest)
+    return value
 
 
 def _month(name: str) -> int:

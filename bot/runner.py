@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.app import create_bot, create_clock, create_dispatcher
 from bot.config import Settings, StartupError
 from bot.polling import run_polling
+from bot.services.notifier import install_notifier
 from bot.webhook import StrictRequestHandler
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ async def run(settings: Settings) -> None:
     try:
         await check_api(bot, settings)
         dp = create_dispatcher(settings, clock=clock)
+        install_notifier(dp)
         if settings.webhook_url:
             await _serve_webhook(settings, bot, dp)
         else:

@@ -13,6 +13,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
+from bot.services.drafts import erase_drafts_of
 from handlers.common import show_current_step
 from storage.retention import erase_traces, forget_user
 from storage.unit import commit_then
@@ -44,10 +46,13 @@ async def ask(message: Message) -> None:
     )
 
 
-async def erase(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+async def erase(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Settings
+) -> None:
     await query.answer()
     await state.clear()  # the conversation in whichever FSM storage is in use (Redis too)
     if query.from_user is not None:
+        await erase_drafts_of(session, settings, query.from_user.id)  # with the draft's files
         await forget_user(session, query.from_user.id)
         await commit_then(session, partial(erase_traces, session))
     if isinstance(query.message, Message):

@@ -35,3 +35,23 @@ def day(value: date) -> str:
 
 def day_month(value: date) -> str:
     return format_date(value, format="d MMMM", locale=current_locale())
+
+
+# Telegram allows 4096 characters; shorter messages read better on a small phone.
+MESSAGE_LIMIT = 3000
+
+
+def split_messages(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Whole blocks per message, so no item is cut in two."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if current and len(candidate) > limit:
+            messages.append(current)
+            current = block
+        else:
+            current = candidate
+    if current:
+        messages.append(current)
+    return messages

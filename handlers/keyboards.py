@@ -30,9 +30,11 @@ def language_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def menu_keyboard(*, applying: bool = True) -> InlineKeyboardMarkup:
-    """``applying``: False on a day no ruleset is in force, when applying means nothing."""
-    items = [
+def menu_keyboard(*, applying: bool = True, has_draft: bool = False) -> InlineKeyboardMarkup:
+    """``applying``: False on a day no ruleset is in force, when applying means nothing;
+    ``has_draft``: the user has an unfinished application («Continue my application»)."""
+    items = [("resume_app", _("▶️ Continue my application"))] if has_draft else []
+    items += [
         ("check", _("🔎 What assistance may I get?")),
         *([("apply", _("📝 Apply"))] if applying else []),
         ("mine", _("📂 My applications")),

@@ -98,16 +98,6 @@ def back_button(back: str) -> InlineKeyboardButton:
     return menu_button("menu", _("⬅️ Main menu"))
 
 
-async def not_ready(query: CallbackQuery) -> None:
-    await _show(
-        query,
-        _(
-            "This part of the bot is not ready yet.\n"
-            "For now, please apply in person at the district department or to your akim."
-        ),
-    )
-
-
 async def language(query: CallbackQuery) -> None:
     await query.answer()
     if isinstance(query.message, Message):
@@ -119,6 +109,5 @@ def build_router() -> Router:
     router.callback_query.register(about, MenuCB.filter(F.item == "about"))
     router.callback_query.register(where, MenuCB.filter(F.item == "where"))
     router.callback_query.register(place, PlaceCB.filter())
-    router.callback_query.register(not_ready, MenuCB.filter(F.item.in_({"apply", "mine"})))
     router.callback_query.register(language, MenuCB.filter(F.item == "language"))
     return router

@@ -9,9 +9,10 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -21,6 +22,7 @@ from bot.services.law import can_apply
 from handlers.common import SCREEN, renders_no_step, retire_screen, show_current_step
 from handlers.keyboards import CHOOSE_LANGUAGE, LangCB, MenuCB, language_keyboard, menu_keyboard
 from handlers.law import out_of_force_line
+from storage.applications import ApplicationRepo
 from storage.repositories import ScreeningRepo, UserRepo
 from storage.retention import erase_traces
 from storage.unit import commit_then
@@ -39,10 +41,29 @@ def menu_text(ruleset: Ruleset, today: date) -> str:
     return "\n".join(lines)
 
 
-def main_menu(ruleset: Ruleset, clock: Clock) -> tuple[str, InlineKeyboardMarkup]:
-    """The menu's text and buttons for today: "apply" only while the decision is in force."""
+def main_menu(
+    ruleset: Ruleset, clock: Clock, *, has_draft: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The menu's text and buttons for today: "apply" only while the decision is in force,
+    «Continue my application» while the user has a draft."""
     today = clock.today()
-    return menu_text(ruleset, today), menu_keyboard(applying=can_apply(ruleset, today))
+    keyboard = menu_keyboard(applying=can_apply(ruleset, today), has_draft=has_draft)
+    return menu_text(ruleset, today), keyboard
+
+
+async def has_draft(session: AsyncSession | None, user: User | None) -> bool:
+    """Whether the user has an unfinished application (False when it cannot be told: the menu
+    never fails for it)."""
+    if session is None or user is None:
+        return False
+    try:
+        found = await ApplicationRepo(session).draft_for(user.id) is not None
+        # Ends the read at once: no connection is held while the menu is sent (SQLite: one
+        # writer; a shutdown in between would otherwise cut a transaction short).
+        await session.commit()
+    except SQLAlchemyError:
+        return False
+    return found
 
 
 @renders_no_step
@@ -51,7 +72,8 @@ async def show_menu(message: Message, state: FSMContext, data: dict[str, Any]) -
     if data.get("user_language") is None and telegram_locale(data.get("event_from_user")) is None:
         await message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
         return
-    text, keyboard = main_menu(data["ruleset"], data["clock"])
+    draft = await has_draft(data.get("session"), data.get("event_from_user"))
+    text, keyboard = main_menu(data["ruleset"], data["clock"], has_draft=draft)
     await message.answer(text, reply_markup=keyboard)
 
 
@@ -71,7 +93,8 @@ async def start(
             await message.answer(CHOOSE_LANGUAGE, reply_markup=language_keyboard())
             return
         await _remember_language(session, i18n, message, detected)
-    text, keyboard = main_menu(ruleset, clock)
+    draft = await has_draft(session, message.from_user)
+    text, keyboard = main_menu(ruleset, clock, has_draft=draft)
     await message.answer(_("Hello! 👋") + "\n\n" + text, reply_markup=keyboard)
 
 
@@ -93,7 +116,7 @@ async def set_language_command(
         return
     await _remember_language(session, i18n, message, code)
     await message.answer(_("Language: English"))
-    await show_current_step(message, state, {**data, "user_language": code})
+    await show_current_step(message, state, {**data, "session": session, "user_language": code})
 
 
 async def choose_language(
@@ -114,7 +137,9 @@ async def choose_language(
     await _remember_language(session, i18n, query, callback_data.code)
     await query.answer()
     await query.message.edit_text(_("Language: English"))
-    await show_current_step(query.message, state, {**data, "user_language": callback_data.code})
+    await show_current_step(
+        query.message, state, {**data, "session": session, "user_language": callback_data.code}
+    )
 
 
 async def _remember_language(
@@ -139,10 +164,13 @@ async def help_(message: Message, state: FSMContext, **data: Any) -> None:
     await show_current_step(message, state, data)
 
 
-async def menu(message: Message, state: FSMContext, ruleset: Ruleset, clock: Clock) -> None:
+async def menu(
+    message: Message, state: FSMContext, ruleset: Ruleset, clock: Clock, session: AsyncSession
+) -> None:
     # Leave the conversation but keep its answers, so "continue" can pick it up.
     await leave_screen(message, state)
-    text, keyboard = main_menu(ruleset, clock)
+    draft = await has_draft(session, message.from_user)
+    text, keyboard = main_menu(ruleset, clock, has_draft=draft)
     await message.answer(text, reply_markup=keyboard)
 
 
@@ -155,7 +183,8 @@ async def cancel(
         await ScreeningRepo(session).forget(message.from_user.id)
         # ... and not left in the SQLite write-ahead log, once the update commits.
         await commit_then(session, partial(erase_traces, session))
-    text, keyboard = main_menu(ruleset, clock)
+    draft = await has_draft(session, message.from_user)
+    text, keyboard = main_menu(ruleset, clock, has_draft=draft)
     await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + text,
                          reply_markup=keyboard)
 
@@ -170,12 +199,14 @@ async def leave_screen(message: Message, state: FSMContext) -> None:
 
 
 async def back_to_menu(
-    query: CallbackQuery, state: FSMContext, ruleset: Ruleset, clock: Clock
+    query: CallbackQuery, state: FSMContext, ruleset: Ruleset, clock: Clock,
+    session: AsyncSession | None = None,
 ) -> None:
     await state.set_state(None)
     await query.answer()
     if isinstance(query.message, Message):
-        text, keyboard = main_menu(ruleset, clock)
+        draft = await has_draft(session, query.from_user)
+        text, keyboard = main_menu(ruleset, clock, has_draft=draft)
         await query.message.edit_text(text, reply_markup=keyboard)
 
 

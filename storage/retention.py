@@ -8,8 +8,8 @@
   and the write-ahead log, which still holds the old pages, is copied back and emptied.
 
 Submitted applications are the district department's records and are never erased here;
-application drafts (when they exist) belong in both :func:`forget_user` and
-:func:`purge_expired`.
+application drafts go with :func:`forget_user` here, and expire after ``DRAFT_DAYS`` by
+``bot.services.drafts.purge_drafts`` (with their files).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.fsm import KEY_SEPARATOR
-from storage.models import FSMState, Screening, User, utcnow
+from storage.models import Application, FSMState, Screening, User, utcnow
 from storage.repositories import HandledUpdateRepo
 from storage.unit import note_user
 
@@ -39,6 +39,10 @@ async def forget_user(session: AsyncSession, user_id: int) -> None:
         await _fsm_keys_of(session, user_id)
     )))
     await session.execute(delete(Screening).where(Screening.user_id == user_id))
+    # An unfinished application (its files: bot.services.drafts.erase_drafts_of, which /forget
+    # calls first); submitted ones are the department's records and stay.
+    await session.execute(delete(Application).where(
+        Application.user_id == user_id, Application.status == "draft"))
     await session.execute(delete(User).where(User.id == user_id))
     note_user(session, user_id, None)  # and out of the per-process cache of languages
 

@@ -327,25 +327,25 @@ async def test_where_to_apply(make_chat: ChatFactory, dp: Dispatcher, locale: st
     assert {"kk": "әкім", "ru": "аким"}[locale] in text
 
 
-@pytest.mark.parametrize("item", ["📝 Apply", "📂 My applications"])
 @pytest.mark.parametrize("locale", ["kk", "ru"])
-async def test_unfinished_items_say_so_plainly(
-    make_chat: ChatFactory, dp: Dispatcher, item: str, locale: str
+async def test_apply_and_my_applications_before_any_check(
+    make_chat: ChatFactory, dp: Dispatcher, locale: str
 ) -> None:
+    """Applying starts from a check (tests/test_application.py applies); with none, the bot
+    says so, and «My applications» is empty."""
     chat = make_chat(language_code=locale)
     await chat.send("/start")
 
-    replies = await chat.click(tr(dp, item, locale))
+    replies = await chat.click(tr(dp, "📝 Apply", locale))
+    assert replies[-1].text == tr(
+        dp, "An application starts from a check: it tells which assistance you may apply for "
+        "and fills in part of the form. Please do the check first.", locale)
+    assert tr(dp, "🔎 What assistance may I get?", locale) in [
+        b.text for b in replies[-1].flat_buttons]
 
-    expected = tr(
-        dp,
-        "This part of the bot is not ready yet.\n"
-        "For now, please apply in person at the district department or to your akim.",
-        locale,
-    )
-    assert replies[-1].text == expected
-    assert {"kk": "әлі дайын емес", "ru": "ещё не готов"}[locale] in expected
-    assert [b.text for b in replies[-1].flat_buttons] == [tr(dp, "⬅️ Main menu", locale)]
+    await chat.click(tr(dp, "⬅️ Main menu", locale))
+    replies = await chat.click(tr(dp, "📂 My applications", locale))
+    assert replies[-1].text == tr(dp, "You have no sent applications yet.", locale)
 
 
 async def test_each_press_is_answered(make_chat: ChatFactory, dp: Dispatcher, bot: Bot) -> None:

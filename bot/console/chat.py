@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import time
+import mimetypes
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from aiogram.types import (
     Document,
     InlineKeyboardMarkup,
     Message,
+    PhotoSize,
     ReplyKeyboardMarkup,
     Sticker,
     Update,
@@ -100,9 +102,30 @@ class LocalChat:
         contact = Contact(phone_number=phone, first_name=self.user.first_name, user_id=self.user.id)
         return await self._feed_message(contact=contact)
 
-    async def send_document(self, file_name: str) -> list[Reply]:
-        doc = Document(file_id=f"local-{file_name}", file_unique_id=file_name, file_name=file_name)
+    async def send_contact_of_someone_else(self, phone: str) -> list[Reply]:
+        contact = Contact(phone_number=phone, first_name="Other", user_id=self.user.id + 1)
+        return await self._feed_message(contact=contact)
+
+    async def send_document(
+        self, file_name: str, content: bytes = b"%PDF-1.4 local", *, mime_type: str | None = None,
+        file_size: int | None = None,
+    ) -> list[Reply]:
+        """A file as Telegram announces it (name, type, size); its bytes can be downloaded."""
+        file_id = f"local-{next(self._message_ids)}-{file_name}"
+        self.session.files[file_id] = content
+        doc = Document(
+            file_id=file_id, file_unique_id=file_id[-64:], file_name=file_name,
+            mime_type=mime_type or mimetypes.guess_type(file_name)[0],
+            file_size=len(content) if file_size is None else file_size,
+        )
         return await self._feed_message(document=doc)
+
+    async def send_photo(self, content: bytes = b"\xff\xd8\xff local photo") -> list[Reply]:
+        file_id = f"local-photo-{next(self._message_ids)}"
+        self.session.files[file_id] = content
+        photo = PhotoSize(file_id=file_id, file_unique_id=file_id, width=800, height=600,
+                          file_size=len(content))
+        return await self._feed_message(photo=[photo])
 
     async def send_sticker(self) -> list[Reply]:
         sticker = Sticker(
@@ -178,6 +201,9 @@ class LocalChat:
         return replies
 
     def _as_reply(self, method: Any, result: Any) -> Reply | None:
+        chat_id = getattr(method, "chat_id", None)
+        if chat_id is not None and str(chat_id) != str(self.chat.id):
+            return None  # sent elsewhere (the staff chat): not what this user sees
         if isinstance(method, SendMessage):
             return Reply(
                 "send",

@@ -15,13 +15,14 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
     EditMessageReplyMarkup,
     EditMessageText,
+    GetFile,
     GetMe,
     Response,
     SendMessage,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, InlineKeyboardMarkup, Message, User
+from aiogram.types import Chat, File, InlineKeyboardMarkup, Message, User
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -38,6 +39,8 @@ class LocalSession(BaseSession):
         self.responses: deque[Response[Any]] = deque()
         self._ids = itertools.count(1000)
         self.messages: dict[int, Message] = {}
+        # Files "on Telegram's servers": file id -> content (getFile and the download read them).
+        self.files: dict[str, bytes] = {}
 
     def add_result(self, response: Response[Any]) -> Response[Any]:
         self.responses.append(response)
@@ -64,6 +67,10 @@ class LocalSession(BaseSession):
     def _made_up(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):
             return BOT_USER
+        if isinstance(method, GetFile):
+            content = self.files.get(method.file_id, b"")
+            return File(file_id=method.file_id, file_unique_id=method.file_id,
+                        file_size=len(content), file_path=method.file_id)
         if isinstance(method, SendMessage):
             return self._store(next(self._ids), method.chat_id, method.text, method.reply_markup)
         if isinstance(method, EditMessageText) and method.message_id is not None:
@@ -99,4 +106,9 @@ class LocalSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
+        # The download URL ends with the file path, which getFile set to the file id.
+        for file_id, content in self.files.items():
+            if url.endswith("/" + file_id):
+                yield content
+                return
         yield b""

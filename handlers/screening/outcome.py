@@ -37,8 +37,10 @@ def evaluate(answers: Answers, ruleset: Ruleset, clock: Clock, calendar: Calenda
     return answers.evaluate(ruleset, answers.check_day(clock.today()), calendar=calendar)
 
 
-def summary_keyboard(live: bool) -> InlineKeyboardMarkup:
-    rows: Rows = [[button(_("📋 Each kind of assistance"), "details")]]
+def summary_keyboard(live: bool, *, to_apply: bool = False) -> InlineKeyboardMarkup:
+    """``to_apply``: something in the result needs an application (the application starts)."""
+    rows: Rows = [[menu_button("apply", _("📝 Apply"))]] if live and to_apply else []
+    rows.append([button(_("📋 Each kind of assistance"), "details")])
     if live:
         rows.append([button(_("📄 What to bring and where"), "documents")])
     where = _("📍 Where to apply") if live else _("📍 Where to ask today")
@@ -68,7 +70,9 @@ async def present(
     result = evaluate(answers, ruleset, clock, calendar)
     today = clock.today()
     text = summary_text(result, answers, ruleset, today=today, calendar=calendar, places=places)
-    await message.edit_text(text, reply_markup=summary_keyboard(can_apply(ruleset, today)))
+    to_apply = any(g.benefit.needs_application for g in result.benefits)
+    await message.edit_text(
+        text, reply_markup=summary_keyboard(can_apply(ruleset, today), to_apply=to_apply))
 
 
 async def finished_answers(

@@ -180,7 +180,7 @@ async def on_button(
         if not flow.backward():
             await flow.save(state)
             # Leaving the first step: the menu, answers kept.
-            await back_to_menu(query, state, ruleset, clock)
+            await back_to_menu(query, state, ruleset, clock, session)
             return
     elif act == "edit":
         flow.data["reviewing"] = True

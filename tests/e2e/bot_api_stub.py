@@ -4,8 +4,9 @@ Point the bot at it with ``TELEGRAM_API_URL=stub.url``: aiogram then calls
 ``{url}/bot{token}/{method}`` with form data (urlencoded or multipart; JSON-valued fields such
 as ``reply_markup`` arrive as JSON strings). The stub
 
-* answers ``getMe`` with a bot ``User``, ``sendMessage`` / ``editMessageText`` with a
-  ``Message``, ``getUpdates`` by long polling its queue, and anything else with ``true``;
+* answers ``getMe`` with a bot ``User``, ``sendMessage`` / ``sendDocument`` /
+  ``editMessageText`` with a ``Message``, ``getUpdates`` by long polling its queue, and
+  anything else with ``true``;
 * records every call (:class:`Call`: method + decoded params) and lets a test await a call
   matching a predicate (:meth:`BotAPIStub.wait_for`);
 * builds and queues updates as a user would cause them: :meth:`BotAPIStub.push_message` (the
@@ -389,8 +390,10 @@ class BotAPIStub:
             "from": self.bot_user,
             "text": params.get("text", ""),
         }
-        if isinstance(params.get("reply_markup"), dict):
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        # Telegram echoes only inline keyboards; a reply keyboard is not part of the message.
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
         return message
 
     def _answer(self, method: str, params: JSON) -> Any:
@@ -399,6 +402,19 @@ class BotAPIStub:
             return self.bot_user
         if name == "sendmessage":
             return self._message(params)
+        if name == "senddocument":
+            message = self._message(params)
+            del message["text"]
+            document = params.get("document")
+            if isinstance(document, str) and document.startswith("attach://"):
+                document = params.get(document.removeprefix("attach://"))  # a multipart upload
+            size = len(document) if isinstance(document, bytes) else 0
+            message["document"] = {"file_id": f"doc-{message['message_id']}",
+                                   "file_unique_id": f"u-{message['message_id']}",
+                                   "file_size": size}
+            if params.get("caption"):
+                message["caption"] = params["caption"]
+            return message
         if name == "editmessagetext":
             if "inline_message_id" in params:
                 return True

@@ -25,7 +25,20 @@ from storage.migrate import MIGRATION_LOCK_KEY, alembic_config, upgrade, upgrade
 from storage.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"users", "fsm_states", "screenings", "handled_updates"}
+TABLES = {
+    "users",
+    "fsm_states",
+    "screenings",
+    "handled_updates",
+    "applications",
+    "application_benefits",
+    "application_members",
+    "attachments",
+    "consents",
+    "audit_log",
+    "reference_counters",
+    "outbox",
+}
 
 
 def head_revision() -> str:

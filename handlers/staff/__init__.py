@@ -1,0 +1,23 @@
+"""The staff's side: commands and card buttons for STAFF_IDS, in the staff chat or in private.
+
+Routers, in order: the staff commands, the decisions (decisions.py), and last the guard that answers
+everyone else and keeps the citizen conversation out of the staff chat.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def build_router() -> Router:
+    # Imported when built: the staff card (bot.services) imports handlers.staff.keyboards, so
+    # importing this package must not import the routers that use the card.
+    from handlers.staff import access, commands, decisions
+
+    router = Router(name="staff")
+    router.message.middleware(access.StaffChatLocale())
+    router.callback_query.middleware(access.StaffChatLocale())
+    router.include_routers(
+        commands.build_router(), decisions.build_router(), access.build_guard_router()
+    )
+    return router
