@@ -66,11 +66,17 @@ class OnceMiddleware(BaseMiddleware):
             return UNHANDLED
         result = await handler(event, data)
         bind = unit.session.bind
-        if bind is not None and bind.dialect.name == "sqlite":
+        # A session that wrote during the update holds SQLite's write lock already: it must
+        # not queue behind a turn-taker that is itself waiting for that lock.
+        if bind is not None and bind.dialect.name == "sqlite" and not units.wrote(unit.session):
             async with self._sqlite_writer:
                 await self._commit(unit, handled, bot.id, event.update_id)
         else:
             await self._commit(unit, handled, bot.id, event.update_id)
+        # What follows the commit (answers that must not precede it, the staff card) runs
+        # outside the writers' turn.
+        for then in unit.after_commit:
+            await then()
         return result
 
     async def _commit(
@@ -79,8 +85,6 @@ class OnceMiddleware(BaseMiddleware):
         await unit.write()
         await handled.record(bot_id, update_id)
         await unit.session.commit()
-        for then in unit.after_commit:
-            await then()
 
 
 class UserMiddleware(BaseMiddleware):

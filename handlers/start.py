@@ -57,13 +57,9 @@ async def has_draft(session: AsyncSession | None, user: User | None) -> bool:
     if session is None or user is None:
         return False
     try:
-        found = await ApplicationRepo(session).draft_for(user.id) is not None
-        # Ends the read at once: no connection is held while the menu is sent (SQLite: one
-        # writer; a shutdown in between would otherwise cut a transaction short).
-        await session.commit()
+        return await ApplicationRepo(session).draft_for(user.id) is not None
     except SQLAlchemyError:
         return False
-    return found
 
 
 @renders_no_step

@@ -9,12 +9,16 @@ Bot API call takes, and an update cut short writes nothing at all.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 Write = Callable[[], Awaitable[None]]
 # session.info keys: the pending writes of the session's update, and what they change that
@@ -22,6 +26,8 @@ Write = Callable[[], Awaitable[None]]
 PENDING_WRITES = "pending_writes"
 AFTER_COMMIT = "after_commit"
 USERS_CHANGED = "users_changed"
+# Set once the session has written during its update (on SQLite it then holds the write lock).
+WROTE = "wrote"
 
 
 @dataclass
@@ -44,6 +50,28 @@ class Unit:
         """Run the pending writes in the order they were asked for (the caller commits)."""
         while self.writes:
             await self.writes.pop(0)()
+
+
+def wrote(session: AsyncSession) -> bool:
+    """Whether the session has written already (a handler's repository, before the end)."""
+    return bool(session.info.get(WROTE))
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, flush_context: UOWTransaction) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _ended(session: Session) -> None:
+    session.info.pop(WROTE, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
 
 
 _current: ContextVar[Unit | None] = ContextVar("sozak_update_unit", default=None)
@@ -73,14 +101,21 @@ async def write_later(session: AsyncSession, write: Write) -> None:
 
 async def commit_then(session: AsyncSession, then: Write | None = None) -> None:
     """Commit the session's work, then run ``then`` (e.g. erase what was deleted from the
-    SQLite files). Within an update both happen at its end, with everything else."""
+    SQLite files, or tell what only the commit makes true). Within an update both happen at its
+    end, with everything else; ``then`` runs in the context it was asked from (the user's
+    language, which the middlewares have left by then)."""
     after: list[Write] | None = session.info.get(AFTER_COMMIT)
     if after is None:
         await session.commit()
         if then is not None:
             await then()
     elif then is not None:
-        after.append(then)
+        context = contextvars.copy_context()
+
+        async def run() -> None:
+            await then()
+
+        after.append(lambda: asyncio.create_task(run(), context=context))
 
 
 def note_user(session: AsyncSession, user_id: int, language: str | None) -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 import mimetypes
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
