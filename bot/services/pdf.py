@@ -123,6 +123,25 @@ class PdfDocument:
                                     output=MethodReturnValue.LINES)
         return "\n".join(lines) if isinstance(lines, list) else text
 
+    def printable(self, text: str) -> str:
+        """``text`` without the characters the font has no glyph for (the emoji of a chat
+        text), each with the space after it, so a line does not start with a gap."""
+        cmap = self.pdf.fonts[FONT.lower()].cmap
+        kept: list[str] = []
+        dropped = False
+        for ch in text:
+            if (ch != "\n" and ord(ch) not in cmap) or (dropped and ch == "\ufe0f"):
+                dropped = True
+                continue
+            if not (dropped and ch == " "):
+                kept.append(ch)
+            dropped = False
+        return "".join(kept)
+
+    @property
+    def pages(self) -> int:
+        return int(self.pdf.pages_count)
+
     def spacer(self, mm: float = 3) -> None:
         self.pdf.ln(mm)
 
