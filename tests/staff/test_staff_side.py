@@ -302,7 +302,7 @@ async def test_staff_see_their_commands_only_in_staff_chats(
     assert everyone and all("queue" not in {c.command for c in r.commands} for r in everyone)
     scoped = {(r.scope.chat_id, r.language_code): {c.command for c in r.commands}  # type: ignore[union-attr]
               for r in requests if r.scope is not None}
-    assert scoped[(STAFF_CHAT, None)] == {"queue", "app", "find", "export"}
+    assert scoped[(STAFF_CHAT, None)] == {"queue", "app", "find", "export", "overdue", "stats"}
     assert {"queue", "export", "menu"} <= scoped[(STAFF, "ru")]
     assert CITIZEN not in {chat for chat, _ in scoped}
 
