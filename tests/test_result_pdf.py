@@ -8,33 +8,29 @@ import io
 from datetime import date
 
 import pytest
+from aiogram import Bot, Dispatcher
 from aiogram.methods import SendDocument
 from pypdf import PdfReader
 
+from bot.console.chat import LocalChat
 from tests.conftest import OUT_OF_FORCE
 from tests.test_law_in_time import repealed_line
 from tests.test_result import lonely_pensioner
-from tests.test_screening import LANGS, Persona, normalise, persona_on  # noqa: F401
+from tests.test_screening import (  # noqa: F401
+    LANGS,
+    Persona,
+    lonely_veteran_answers,
+    normalise,
+    persona_on,
+)
 from tests.test_screening_presses import EARLIER
+from tests.test_training import MARK, training  # noqa: F401  (fixture)
 
 SAVE = "💾 Save as PDF"
 
 
 async def lonely_veteran(p: Persona) -> None:
-    await p.start_check()
-    for group in ("Veterans and those equated to them",
-                  "I have a disability (мүгедектік / инвалидность)", "Pensioners and the elderly"):
-        await p.press(group)
-    await p.press("Next ➡️")
-    await p.press("Participant of the Great Patriotic War")
-    await p.press("Next ➡️")
-    for status in ("I receive a pension", "I live alone", "I need outside care"):
-        await p.press(status)
-    await p.press("Next ➡️")
-    await p.press("No wheelchair")
-    await p.type("91")
-    await p.type("60 000 тг")
-    await p.press("➖ None of these")
+    await lonely_veteran_answers(p)
     await p.press("✅ Show the result")
 
 
@@ -98,3 +94,17 @@ async def test_out_of_force_the_pdf_says_what_the_decision_provided(
     assert " ".join(repealed_line(p).split()) in flat
     assert p.t("Nothing can be applied for under this decision any more.") in flat
     assert p.t("What to bring (originals and copies, p. 13–14)") not in flat
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_on_a_training_clock_the_page_says_so(
+    training: tuple[Dispatcher, Bot], lang: str
+) -> None:
+    dp, bot = training
+    p = Persona(LocalChat(dp, bot, language_code=lang), dp["i18n"], lang)
+    await lonely_pensioner(p)
+    await p.press(SAVE)
+    [request] = sent_documents(p)
+    [page] = pages(request)
+    assert MARK[lang].removeprefix("🎓 ") in " ".join(page.split())
+    assert MARK[lang] in (request.caption or "")  # the caption, by the training middleware

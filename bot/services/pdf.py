@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 # fpdf2 names the characters a font lacks (an emoji in a description, say): that is what
 # a citizen typed, and it stays out of the logs.
@@ -126,7 +126,8 @@ class PdfDocument:
     def printable(self, text: str) -> str:
         """``text`` without the characters the font has no glyph for (the emoji of a chat
         text), each with the space after it, so a line does not start with a gap."""
-        cmap = self.pdf.fonts[FONT.lower()].cmap
+        font = self.pdf.fonts[FONT.lower()]
+        cmap = font.cmap if isinstance(font, TTFFont) else {}
         kept: list[str] = []
         dropped = False
         for ch in text:

@@ -109,6 +109,18 @@ async def _answers_here(
     return query.message, answers
 
 
+async def _result_here(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, ruleset: Ruleset,
+    clock: Clock, calendar: Calendar,
+) -> tuple[Message, Answers, Result] | None:
+    """As :func:`_answers_here`, with the result of those answers."""
+    here = await _answers_here(query, state, session)
+    if here is None:
+        return None
+    message, answers = here
+    return message, answers, evaluate(answers, ruleset, clock, calendar)
+
+
 async def _no_check(message: Message) -> None:
     rows = [[menu_button("check", _("🔎 What assistance may I get?"))],
             [menu_button("menu", _("⬅️ Main menu"))]]
@@ -188,11 +200,10 @@ async def save_pdf(
     clock: Clock, calendar: Calendar, places: Places,
 ) -> None:
     """The result and the checklist as a one-page PDF, sent below; the screen stays."""
-    here = await _answers_here(query, state, session)
+    here = await _result_here(query, state, session, ruleset, clock, calendar)
     if here is None:
         return
-    message, answers = here
-    result = evaluate(answers, ruleset, clock, calendar)
+    message, answers, result = here
     data = result_pdf(result, answers, ruleset, clock, calendar, places)
     name = f"result-{result.on_date.isoformat()}.pdf"
     await message.answer_document(BufferedInputFile(data, name), caption=_(
@@ -204,11 +215,10 @@ async def documents_from_menu(
     clock: Clock, calendar: Calendar, places: Places,
 ) -> None:
     """The merged checklist of the last result, or how to get one; Back to the menu."""
-    here = await _answers_here(query, state, session)
+    here = await _result_here(query, state, session, ruleset, clock, calendar)
     if here is None:
         return
-    message, answers = here
-    result = evaluate(answers, ruleset, clock, calendar)
+    message, _answers, result = here
     await message.edit_text(
         checklist_text(result, ruleset, places, live=can_apply(ruleset, clock.today())),
         reply_markup=markup([[find_akim_button("menu")],
