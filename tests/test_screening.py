@@ -80,9 +80,8 @@ def persona_on(settings: Settings, engine: AsyncEngine, bot: Bot):
     return make
 
 
-@pytest.mark.parametrize("lang", LANGS)
-async def test_lonely_veteran(persona_on, lang: str) -> None:
-    p = persona_on(date(2015, 4, 20), lang)
+async def lonely_veteran_answers(p: Persona) -> None:
+    """A war participant of 91 with a disability, living alone: every answer up to the review."""
     await p.start_check()
     for group in ("Veterans and those equated to them",
                   "I have a disability (мүгедектік / инвалидность)", "Pensioners and the elderly"):
@@ -97,6 +96,12 @@ async def test_lonely_veteran(persona_on, lang: str) -> None:
     await p.type("91")
     await p.type("60 000 тг")
     await p.press("➖ None of these")  # nothing received in the past year
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_lonely_veteran(persona_on, lang: str) -> None:
+    p = persona_on(date(2015, 4, 20), lang)
+    await lonely_veteran_answers(p)
     result = await p.result()
 
     for bid in ("p7.9", "p7.10", "p9.8", "p9.9.wwii", "p9.10", "p9.12"):
