@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -55,3 +57,11 @@ def split_messages(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
     if current:
         messages.append(current)
     return messages
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    """A chat text without its HTML: for the terminal and the printed result."""
+    return html.unescape(_TAG.sub("", text))

@@ -150,7 +150,8 @@ async def test_consent_declined_stores_nothing_and_explains_paper(
     text = await p.press("✖️ I do not agree")
     assert p.t(
         "Without your consent I keep nothing. You can apply on paper: come to the district "
-        "department of social protection in Sholakkorgan or to the akim of your settlement or "
+        "department of employment and social programmes in Sholakkorgan or to the akim of your "
+        "settlement or "
         "rural okrug, fill in the application there and bring the documents below (originals "
         "and copies, p. 13–14)."
     ) in text

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 from pathlib import Path
 
 from aiogram.methods import SendMessage
@@ -15,6 +13,7 @@ from bot.console.chat import LocalChat, Reply
 from bot.console.session import LocalSession
 from bot.services.outbox_sender import OutboxSender
 from bot.services.throttle import Throttle
+from handlers.formatting import plain
 
 BANNER = """\
 Sozak bot — terminal chat. Type as in Telegram (/start, /menu, /lang kk, /lang ru, /help).
@@ -23,11 +22,8 @@ A number presses that button of the last screen; =5 sends the number 5 as text.
 is a path), /photo [NAME] a photo, /sticker a sticker.
 Ctrl-D or /quit leaves."""
 
-_TAG = re.compile(r"<[^>]+>")
-
-
 def render(reply: Reply) -> str:
-    text = html.unescape(_TAG.sub("", reply.text))
+    text = plain(reply.text)
     head = {"send": "", "edit": "(the screen above changes)\n", "alert": "(notice) "}[reply.kind]
     lines = [head + text]
     number = 0
@@ -103,7 +99,7 @@ async def run_console(settings: Settings, user_id: int = 100) -> None:
             for reply in await handle_line(chat, line):
                 print("\n" + render(reply))
             for text in await deliver_outbox(sender, chat.session):
-                print("\n(message from the outbox) " + html.unescape(_TAG.sub("", text)))
+                print("\n(message from the outbox) " + plain(text))
     except EOFError:
         pass
     finally:

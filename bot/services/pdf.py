@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 # fpdf2 names the characters a font lacks (an emoji in a description, say): that is what
 # a citizen typed, and it stays out of the logs.
@@ -122,6 +122,26 @@ class PdfDocument:
         lines = self.pdf.multi_cell(width, 5, text, dry_run=True,
                                     output=MethodReturnValue.LINES)
         return "\n".join(lines) if isinstance(lines, list) else text
+
+    def printable(self, text: str) -> str:
+        """``text`` without the characters the font has no glyph for (the emoji of a chat
+        text), each with the space after it, so a line does not start with a gap."""
+        font = self.pdf.fonts[FONT.lower()]
+        cmap = font.cmap if isinstance(font, TTFFont) else {}
+        kept: list[str] = []
+        dropped = False
+        for ch in text:
+            if (ch != "\n" and ord(ch) not in cmap) or (dropped and ch == "\ufe0f"):
+                dropped = True
+                continue
+            if not (dropped and ch == " "):
+                kept.append(ch)
+            dropped = False
+        return "".join(kept)
+
+    @property
+    def pages(self) -> int:
+        return int(self.pdf.pages_count)
 
     def spacer(self, mm: float = 3) -> None:
         self.pdf.ln(mm)

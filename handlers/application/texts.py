@@ -54,7 +54,8 @@ def consent_text(draft_days: int) -> str:
         "happened to you; the photos and scans of documents you send.\n"
         "<b>Why:</b> to prepare your application for social assistance under decision No. 241 "
         "and hand it to the district department.\n"
-        "<b>Who sees it:</b> only the staff of the district department of social protection. "
+        "<b>Who sees it:</b> only the staff of the district department of employment and social "
+        "programmes. "
         "Nobody else.\n"
         "<b>How long:</b> an unfinished application is erased after {days} days; a submitted "
         "one is kept by the department as the record of your application.\n"
@@ -67,7 +68,8 @@ def consent_text(draft_days: int) -> str:
 def paper_text() -> str:
     return _(
         "Without your consent I keep nothing. You can apply on paper: come to the district "
-        "department of social protection in Sholakkorgan or to the akim of your settlement or "
+        "department of employment and social programmes in Sholakkorgan or to the akim of your "
+        "settlement or "
         "rural okrug, fill in the application there and bring the documents below (originals "
         "and copies, p. 13–14)."
     )

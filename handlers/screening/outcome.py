@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +36,7 @@ from handlers.screening.result import (
     income_text,
     summary_text,
 )
+from handlers.screening.result_pdf import result_pdf
 from storage.repositories import ScreeningRepo
 
 
@@ -45,6 +52,7 @@ def summary_keyboard(live: bool, *, to_apply: bool = False) -> InlineKeyboardMar
         rows.append([button(_("📄 What to bring and where"), "documents")])
     where = _("📍 Where to apply") if live else _("📍 Where to ask today")
     rows.append([_place(where)])
+    rows.append([button(_("💾 Save as PDF"), "pdf")])
     rows.append([button(_("✏️ Change my answers"), "edit", "review")])
     rows.append([menu_button("menu", _("⬅️ Main menu"))])
     return markup(rows)
@@ -99,6 +107,18 @@ async def _answers_here(
         await _no_check(query.message)
         return None
     return query.message, answers
+
+
+async def _result_here(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, ruleset: Ruleset,
+    clock: Clock, calendar: Calendar,
+) -> tuple[Message, Answers, Result] | None:
+    """As :func:`_answers_here`, with the result of those answers."""
+    here = await _answers_here(query, state, session)
+    if here is None:
+        return None
+    message, answers = here
+    return message, answers, evaluate(answers, ruleset, clock, calendar)
 
 
 async def _no_check(message: Message) -> None:
@@ -170,7 +190,24 @@ def register(router: Router) -> None:
     """On the screening's router, outside any state: a result stays readable afterwards."""
     acts = {"summary", "details", "detail", "documents"}
     router.callback_query.register(on_result_button, SCB.filter(F.act.in_(acts)))
+    # Only as a result's button ("" step): the same act with a step is forged or stale.
+    router.callback_query.register(save_pdf, SCB.filter((F.act == "pdf") & (F.step == "")))
     router.callback_query.register(documents_from_menu, MenuCB.filter(F.item == "documents"))
+
+
+async def save_pdf(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, ruleset: Ruleset,
+    clock: Clock, calendar: Calendar, places: Places,
+) -> None:
+    """The result and the checklist as a one-page PDF, sent below; the screen stays."""
+    here = await _result_here(query, state, session, ruleset, clock, calendar)
+    if here is None:
+        return
+    message, answers, result = here
+    data = result_pdf(result, answers, ruleset, clock, calendar, places)
+    name = f"result-{result.on_date.isoformat()}.pdf"
+    await message.answer_document(BufferedInputFile(data, name), caption=_(
+        "Your result and the list of documents: print it or show it at the office."))
 
 
 async def documents_from_menu(
@@ -178,11 +215,10 @@ async def documents_from_menu(
     clock: Clock, calendar: Calendar, places: Places,
 ) -> None:
     """The merged checklist of the last result, or how to get one; Back to the menu."""
-    here = await _answers_here(query, state, session)
+    here = await _result_here(query, state, session, ruleset, clock, calendar)
     if here is None:
         return
-    message, answers = here
-    result = evaluate(answers, ruleset, clock, calendar)
+    message, _answers, result = here
     await message.edit_text(
         checklist_text(result, ruleset, places, live=can_apply(ruleset, clock.today())),
         reply_markup=markup([[find_akim_button("menu")],

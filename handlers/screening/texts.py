@@ -102,7 +102,7 @@ def question(step: str) -> str:
                         "wheelchair?"),
         "child": _("Type the child's age in years (0 to 17) and tick what applies."),
         "situation": _("What happened?"),
-        "situation_date": _("When did it happen? Type the date, for example 05.03.2026 or "
+        "situation_date": _("When did it happen? Type the date, for example 05.03.2015 or "
                             "«a week ago»."),
         "age": _("How old are you? Type the number of full years."),
         "members": _("How many people are in your family, you included? "
@@ -165,7 +165,7 @@ def input_error(reason: str, step: str = "") -> str:
         "negative": _("The number cannot be negative."),
         "too_small": _("That number is too small here."),
         "too_large": _("That number is too large. Please check it."),
-        "bad_date": _("I could not read that date. Please type it like 05.03.2026."),
+        "bad_date": _("I could not read that date. Please type it like 05.03.2015."),
         "future": _("That date is in the future. Please type the day it happened."),
         "too_early": _("That date is too long ago. Please check the year."),
         "need_age": _("Please first type the child's age in years, from 0 to 17."),
