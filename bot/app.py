@@ -14,7 +14,6 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.background import Background
@@ -22,17 +21,18 @@ from bot.clock import Clock
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
-from bot.middlewares import DbSessionMiddleware, UserMiddleware
+from bot.middlewares import OnceMiddleware, UnitMiddleware, UserMiddleware
 from bot.places import load_places
 from bot.rules import Calendar, load_ruleset
 from bot.services.drafts import purge_drafts
-from bot.telegram import HarmlessRefusals
+from bot.telegram import HarmlessRefusals, Retries
 from bot.training import TrainingMark
 from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
-from storage.db import create_engine, create_session_factory
-from storage.fsm import SQLStorage
-from storage.retention import PURGE_EVERY_SECONDS, purge
+from storage.db import create_engine, create_session_factory, pool_capacity
+from storage.fsm import SQLStorage, UnitStorage
+from storage.isolation import ChatIsolation
+from storage.retention import PURGE_EVERY_SECONDS, purge, purge_handled_updates
 
 # Bot API accepts any well-formed token shape; this one is never sent anywhere.
 OFFLINE_TOKEN = "1:offline-console-token"
@@ -47,8 +47,12 @@ def create_bot(
 ) -> Bot:
     """Give it the dispatcher's clock: on a training clock every message carries the mark."""
     if session is None:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram_api_url),
+            timeout=settings.telegram_timeout,
+        )
     token = settings.bot_token.get_secret_value() if settings.bot_token else OFFLINE_TOKEN
+    session.middleware(Retries(max_wait=settings.telegram_retry_seconds))
     session.middleware(HarmlessRefusals())
     clock = clock or create_clock(settings)
     if clock.training:
@@ -62,16 +66,28 @@ def create_storage(
     if settings.redis_url:
         from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
+        # Enough connections for every update in flight; when all are busy, wait (redis-py's
+        # default pool fails instead).
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url, max_connections=redis_connections(settings), timeout=30
+        )
         kept = timedelta(days=settings.data_days)  # idle conversations expire, as in SQL
-        return RedisStorage.from_url(
-            settings.redis_url,
+        return RedisStorage(
+            Redis(connection_pool=pool),
             # Conversations of another destiny or business connection never share a key.
             key_builder=DefaultKeyBuilder(with_destiny=True, with_business_connection_id=True),
             state_ttl=kept,
             data_ttl=kept,
         )
     return SQLStorage(sessions)
+
+
+def redis_connections(settings: Settings) -> int:
+    # One per update in flight (an update asks Redis one thing at a time), and a few for
+    # background work.
+    return settings.db_pool_size + 4
 
 
 def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
@@ -81,7 +97,7 @@ def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
 
     if isinstance(storage, RedisStorage):
         return storage.create_isolation()
-    return SimpleEventIsolation()
+    return ChatIsolation()
 
 
 def create_dispatcher(
@@ -94,14 +110,17 @@ def create_dispatcher(
 ) -> Dispatcher:
     """Wire middlewares, routers and shared services; the caller owns the bot."""
     own_engine = engine is None
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
     sessions = create_session_factory(engine)
     storage = storage or create_storage(settings, sessions)
     if clock is None:
         clock = Clock.fixed(today()) if today is not None else create_clock(settings)
     dp = Dispatcher(
-        storage=storage,
+        # Read once and written once per update, in the update's transaction.
+        storage=UnitStorage(storage),
         events_isolation=create_isolation(storage),
+        # Registered below, after the unit of work it reads the state in.
+        disable_fsm=True,
         settings=settings,
         ruleset=load_ruleset(),
         places=load_places(),  # where to apply: the offices, edited by the operator
@@ -115,12 +134,17 @@ def create_dispatcher(
     )
     i18n = create_i18n(settings.default_locale)
     dp["i18n"] = i18n
-    # Background work (the outbox sender, the digest) opens its own sessions.
+    # Background work (the outbox sender, the digest) opens its own sessions, outside updates.
     dp["sessions"] = sessions
-    # Order matters: polite errors around everything (a failure to open the session or read
-    # the user's record gets the apology too), a session, the user's record, their language.
+    # Order matters (bot.middlewares): polite errors around everything (a failure to open
+    # the session or read the state gets the apology too; a failed update's writes are rolled
+    # back), the update's unit of work, the chat's lock and state, handled once, the user's
+    # record, their language.
+    in_flight = min(settings.db_pool_size, pool_capacity(engine) or settings.db_pool_size)
     dp.update.outer_middleware(ErrorReplyMiddleware(i18n))
-    dp.update.outer_middleware(DbSessionMiddleware(sessions))
+    dp.update.outer_middleware(UnitMiddleware(sessions, limit=in_flight))
+    dp.update.outer_middleware(dp.fsm)
+    dp.update.outer_middleware(OnceMiddleware())
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n))
     dp.include_routers(*routers())
@@ -137,6 +161,10 @@ def create_dispatcher(
         PURGE_EVERY_SECONDS,
         partial(purge, sessions, older_than=timedelta(days=settings.data_days)),
         name="purge of idle conversations",
+    )
+    background.every(
+        PURGE_EVERY_SECONDS, partial(purge_handled_updates, sessions),
+        name="purge of handled update ids",
     )
     background.every(PURGE_EVERY_SECONDS, partial(purge_drafts, sessions, settings, clock),
                      name="purge of expired application drafts")

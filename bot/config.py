@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     extra_working_days: Annotated[list[dt.date], NoDecode] = Field(default_factory=list)
     # Training clock: "today" starts on this day and runs forward (empty in production).
     clock_start: dt.date | None = None
+    # Bot API: seconds before a request is given up, and at most this many seconds of pauses
+    # retrying one call (429 retry_after, 5xx, network errors, time-outs).
+    telegram_timeout: float = Field(default=10.0, gt=0, le=60)
+    telegram_retry_seconds: float = Field(default=20.0, ge=0, le=300)
+    # Database connections; also the most updates handled at once.
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    # On SIGTERM, seconds to finish the updates in hand before exiting.
+    shutdown_timeout: float = Field(default=20.0, ge=0, le=600)
     # Unfinished conversations (and their FSM data) are erased after this many idle days.
     data_days: int = Field(default=30, ge=1, le=3650)
     # Where application files are kept (DATA_DIR/applications/<id>/…).

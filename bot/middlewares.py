@@ -1,42 +1,134 @@
-"""Outer middlewares: one database session per update, then the user's record."""
+"""Outer middlewares: one unit of work per update, handled once; then the user's record.
+
+Order (see bot.app): UnitMiddleware opens the update's session (at most ``limit`` updates at
+once, what the pools can serve) → aiogram's FSM middleware takes the chat's lock and reads the
+state → OnceMiddleware skips an update already handled, else runs it and commits its writes
+with the record of its id, inside the chat's lock → UserMiddleware → language → polite errors.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram import BaseMiddleware, Bot
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.repositories import UserRepo
+from bot.clock import Clock
+from storage import unit as units
+from storage.repositories import HandledUpdateRepo, UserRepo
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
-
-class DbSessionMiddleware(BaseMiddleware):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+class UnitMiddleware(BaseMiddleware):
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], limit: int) -> None:
         self.session_factory = session_factory
+        self.limit = limit
+        self._slots = asyncio.Semaphore(limit)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.session_factory() as session:
+        async with self._slots, self.session_factory() as session:
+            unit = units.Unit(session)
+            if isinstance(event, Update):
+                unit.update = (data["bot"].id, event.update_id)
+            token = units.enter(unit)
             data["session"] = session
-            result = await handler(event, data)
-            await session.commit()
-            return result
+            try:
+                return await handler(event, data)
+            finally:
+                units.leave(token)
+
+
+class OnceMiddleware(BaseMiddleware):
+    """Each update once: its id is recorded in the transaction of the change it made."""
+
+    def __init__(self) -> None:
+        # SQLite has one writer: the updates of this process take turns here for their few
+        # writes, rather than each holding a connection in SQLite's busy wait (which gives up
+        # with "database is locked" after its time-out when many wait).
+        self._sqlite_writer = asyncio.Lock()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        unit = units.current()
+        if unit is None or not isinstance(event, Update):
+            return await handler(event, data)
+        bot: Bot = data["bot"]
+        handled = HandledUpdateRepo(unit.session)
+        seen = unit.seen  # found with the state, when the state is read from the database
+        if seen is None:
+            seen = await handled.seen(bot.id, event.update_id)
+        if seen:
+            return UNHANDLED
+        result = await handler(event, data)
+        bind = unit.session.bind
+        # A session that wrote during the update holds SQLite's write lock already: it must
+        # not queue behind a turn-taker that is itself waiting for that lock.
+        if bind is not None and bind.dialect.name == "sqlite" and not units.wrote(unit.session):
+            async with self._sqlite_writer:
+                await self._commit(unit, handled, bot.id, event.update_id)
+        else:
+            await self._commit(unit, handled, bot.id, event.update_id)
+        # What follows the commit (answers that must not precede it, the staff card) runs
+        # outside the writers' turn.
+        for then in unit.after_commit:
+            await then()
+        return result
+
+    async def _commit(
+        self, unit: units.Unit, handled: HandledUpdateRepo, bot_id: int, update_id: int
+    ) -> None:
+        await unit.write()
+        await handled.record(bot_id, update_id)
+        await unit.session.commit()
 
 
 class UserMiddleware(BaseMiddleware):
-    """Records first/last seen and hands the saved language to the locale middleware.
+    """Hands the saved language to the locale middleware; records the user once a day.
 
-    Committed at once: SQLite has one writer, and the FSM storage writes in its own session.
+    The language is kept per process for the day (a bounded cache), so a user's row is read
+    and touched at most once a day per process, not on every update.
     """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._cache: OrderedDict[int, tuple[str | None, date]] = OrderedDict()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is not None and not user.is_bot:
-            session: AsyncSession = data["session"]
-            record = await UserRepo(session).touch(user.id)
-            await session.commit()
-            data["user_language"] = record.language
-        return await handler(event, data)
+        if user is None or user.is_bot:
+            return await handler(event, data)
+        session: AsyncSession = data["session"]
+        clock: Clock = data["clock"]
+        today = clock.today()
+        cached = self._cache.get(user.id)
+        if cached is not None and cached[1] == today:
+            language = cached[0]
+            self._cache.move_to_end(user.id)
+        else:
+            repo = UserRepo(session)
+            language = await repo.get_language(user.id)
+            await units.write_later(session, lambda: _touch(repo, user.id))
+            self._remember(user.id, language, today)
+        data["user_language"] = language
+        result = await handler(event, data)
+        for user_id, changed in session.info.pop(units.USERS_CHANGED, {}).items():
+            if changed is None:
+                self._cache.pop(user_id, None)
+            else:
+                self._remember(user_id, changed, today)
+        return result
+
+    def _remember(self, user_id: int, language: str | None, today: date) -> None:
+        self._cache[user_id] = (language, today)
+        self._cache.move_to_end(user_id)
+        while len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+
+
+async def _touch(repo: UserRepo, user_id: int) -> None:
+    await repo.touch(user_id)

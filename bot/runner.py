@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
-from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.app import create_bot, create_clock, create_dispatcher
 from bot.config import Settings, StartupError
+from bot.polling import run_polling
 from bot.services.notifier import install_notifier
 from bot.webhook import StrictRequestHandler
 
@@ -31,9 +31,7 @@ async def run(settings: Settings) -> None:
             await _serve_webhook(settings, bot, dp)
         else:
             await bot.delete_webhook()
-            # Sequential handling: the next getUpdates (which confirms the previous batch)
-            # waits until the batch is handled, so a restart never drops an update in flight.
-            await dp.start_polling(bot, handle_as_tasks=False)
+            await run_polling(dp, bot, drain=settings.shutdown_timeout)
     finally:
         await bot.session.close()
 
@@ -63,7 +61,18 @@ def create_webhook_app(settings: Settings, bot: Bot, dp: Dispatcher) -> web.Appl
     path = urlsplit(settings.webhook_url or "").path or "/webhook"
     # Answer Telegram only once the update is handled: one cut short by a restart is resent.
     StrictRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
-    setup_application(app, dp, bot=bot)
+    workflow = {"app": app, "dispatcher": dp, "bot": bot, **dp.workflow_data}
+
+    async def startup(_: web.Application) -> None:
+        await dp.emit_startup(**workflow)
+
+    async def shutdown(_: web.Application) -> None:
+        await dp.emit_shutdown(**workflow)
+
+    app.on_startup.append(startup)
+    # On cleanup, not on shutdown (aiogram's setup_application): aiohttp runs the shutdown
+    # hooks before the requests in hand are finished, and those still need the database.
+    app.on_cleanup.append(shutdown)
 
     async def set_webhook(_: web.Application) -> None:
         await bot.set_webhook(
@@ -75,7 +84,11 @@ def create_webhook_app(settings: Settings, bot: Bot, dp: Dispatcher) -> web.Appl
 
 
 async def _serve_webhook(settings: Settings, bot: Bot, dp: Dispatcher) -> None:
-    runner = web.AppRunner(create_webhook_app(settings, bot, dp))
+    # On SIGTERM the server stops taking requests and gives those in hand this long to finish
+    # (Telegram resends one that gets no answer).
+    runner = web.AppRunner(
+        create_webhook_app(settings, bot, dp), shutdown_timeout=settings.shutdown_timeout
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
     await site.start()

@@ -70,6 +70,7 @@ class ErrorReplyMiddleware(BaseMiddleware):
             return await handler(event, data)
         except Exception as exc:
             log_failure("update failed", exc)
+            # Nothing of a failed update is kept: its unit of work (inside) was rolled back.
             await apologise(self.i18n, event, data)
             return None
 

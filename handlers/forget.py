@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aiogram import F, Router
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.services.drafts import erase_drafts_of
 from handlers.common import show_current_step
 from storage.retention import erase_traces, forget_user
+from storage.unit import commit_then
 
 
 class ForgetCB(CallbackData, prefix="forget"):
@@ -52,8 +54,7 @@ async def erase(
     if query.from_user is not None:
         await erase_drafts_of(session, settings, query.from_user.id)  # with the draft's files
         await forget_user(session, query.from_user.id)
-        await session.commit()
-        await erase_traces(session)
+        await commit_then(session, partial(erase_traces, session))
     if isinstance(query.message, Message):
         await query.message.edit_text(
             _("Everything the bot kept about you is erased. To start again, send /start.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from aiogram import F, Router
@@ -24,6 +25,7 @@ from handlers.law import out_of_force_line
 from storage.applications import ApplicationRepo
 from storage.repositories import ScreeningRepo, UserRepo
 from storage.retention import erase_traces
+from storage.unit import commit_then
 
 
 def menu_text(ruleset: Ruleset, today: date) -> str:
@@ -55,13 +57,9 @@ async def has_draft(session: AsyncSession | None, user: User | None) -> bool:
     if session is None or user is None:
         return False
     try:
-        found = await ApplicationRepo(session).draft_for(user.id) is not None
-        # Ends the read at once: no connection is held while the menu is sent (SQLite: one
-        # writer; a shutdown in between would otherwise cut a transaction short).
-        await session.commit()
+        return await ApplicationRepo(session).draft_for(user.id) is not None
     except SQLAlchemyError:
         return False
-    return found
 
 
 @renders_no_step
@@ -145,7 +143,6 @@ async def _remember_language(
 ) -> None:
     if event.from_user is not None:
         await UserRepo(session).set_language(event.from_user.id, code)
-        await session.commit()  # before the FSM storage writes (SQLite: one writer)
     i18n.current_locale = code
 
 
@@ -180,8 +177,8 @@ async def cancel(
     await state.clear()
     if message.from_user is not None:  # "nothing is kept" includes the last saved check
         await ScreeningRepo(session).forget(message.from_user.id)
-        await session.commit()
-        await erase_traces(session)  # and not left in the SQLite write-ahead log
+        # ... and not left in the SQLite write-ahead log, once the update commits.
+        await commit_then(session, partial(erase_traces, session))
     draft = await has_draft(session, message.from_user)
     text, keyboard = main_menu(ruleset, clock, has_draft=draft)
     await message.answer(_("Stopped. Nothing of it is kept.") + "\n\n" + text,

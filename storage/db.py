@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -47,18 +48,27 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for ``url``.
 
     SQLite: the parent folder of the file is created, and every new connection gets
     ``journal_mode=WAL``, ``busy_timeout=5000``, ``foreign_keys=ON`` and ``secure_delete=ON``.
     PostgreSQL (and others): a normal pool with ``pool_pre_ping``.
-    Extra keyword arguments go to :func:`sqlalchemy.ext.asyncio.create_async_engine`.
+    ``pool_size``: exactly that many pooled connections (no overflow); a caller that asks for
+    more waits. Extra keyword arguments go to :func:`sqlalchemy.ext.asyncio.create_async_engine`.
     """
     sa_url = make_url(url)
+    if pool_size is not None and not (
+        sa_url.get_backend_name() == "sqlite" and _sqlite_file(sa_url) is None
+    ):  # an in-memory SQLite database is one shared connection, not a pool
+        kwargs.setdefault("pool_size", pool_size)
+        kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("json_serializer", _json_serializer)
     # Statement parameters carry answers (health, income): never into an error message or log.
     kwargs.setdefault("hide_parameters", True)
+    # Sessions end their transactions themselves (commit, or rollback on close): the pool's
+    # own rollback on return would be one more round trip per update, for nothing.
+    kwargs.setdefault("pool_reset_on_return", None)
     if sa_url.get_backend_name() == "sqlite":
         path = _sqlite_file(sa_url)
         if path is not None:
@@ -68,6 +78,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return _create_async_engine(sa_url, **kwargs)
+
+
+def pool_capacity(engine: AsyncEngine) -> int | None:
+    """How many connections the engine's pool hands out at most (None: no fixed bound)."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        return pool.size() + max(int(getattr(pool, "_max_overflow", 0)), 0)
+    return None
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

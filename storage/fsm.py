@@ -1,24 +1,33 @@
 """aiogram FSM storage over our own database (SQLite or PostgreSQL).
 
-One row per storage key in ``fsm_states``: the state and a JSON data column. Every operation
-is its own short transaction; writes are atomic upserts (``INSERT ... ON CONFLICT DO UPDATE``),
-so several bot instances sharing one database never clash.
+One row per storage key in ``fsm_states``: the state and a JSON data column. Writes are atomic
+upserts (``INSERT ... ON CONFLICT DO UPDATE``), so several bot instances sharing one database
+never clash. Outside an update every operation is its own short transaction; within one it runs
+in the update's session (storage.unit), and :class:`UnitStorage` reads each record once per
+update and writes it once, at the update's end.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import Text, cast, delete, select, update
+from aiogram.fsm.storage.redis import RedisStorage
+from sqlalchemy import Text, cast, delete, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import unit as units
 from storage._upsert import dialect_insert
-from storage.models import FSMState, utcnow
+from storage.models import FSMState, HandledUpdate, utcnow
 
 KEY_SEPARATOR = ":"
 MAX_KEY_LENGTH = 255
@@ -39,6 +48,28 @@ def build_key(key: StorageKey) -> str:
     if len(built) > MAX_KEY_LENGTH:
         raise ValueError(f"FSM storage key longer than {MAX_KEY_LENGTH} characters: {built!r}")
     return built
+
+
+@functools.cache
+def _record_upsert_for(dialect: str) -> Any:
+    # The values go as parameters, not into the statement: it is compiled once and cached,
+    # instead of the data being walked for a cache key on every write.
+    stmt = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(FSMState)
+    return stmt.on_conflict_do_update(
+        index_elements=[FSMState.key],
+        set_={
+            "state": stmt.excluded.state,
+            "data": stmt.excluded.data,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+
+
+def _record_upsert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    if dialect not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"upsert for sqlite and postgresql only, not {dialect!r}")
+    return _record_upsert_for(dialect)
 
 
 def _state_name(state: StateType) -> str | None:
@@ -80,11 +111,70 @@ class SQLStorage(BaseStorage):
     async def close(self) -> None:
         """Nothing to do: the engine is owned and disposed elsewhere."""
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """The update's session when there is one on our database (it commits at the
+        update's end), else a short transaction of our own."""
+        unit = units.current()
+        if unit is not None and unit.session.bind is self.session_factory.kw.get("bind"):
+            yield unit.session
+            return
+        async with self.session_factory() as session, session.begin():
+            yield session
+
+    async def get_record(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+        """The state and the data in one read."""
+        async with self._transaction() as session:
+            row = (
+                await session.execute(
+                    select(FSMState.state, FSMState.data).where(FSMState.key == build_key(key))
+                )
+            ).one_or_none()
+        return (None, {}) if row is None else (row.state, dict(row.data))
+
+    async def get_record_and_seen(
+        self, key: StorageKey, update: tuple[int, int]
+    ) -> tuple[str | None, dict[str, Any], bool]:
+        """The state, the data, and whether ``update`` (bot id, update id) was handled
+        already: one statement where it would be two."""
+        db_key = build_key(key)
+        async with self._transaction() as session:
+            row = (
+                await session.execute(
+                    select(
+                        exists().where(
+                            HandledUpdate.bot_id == update[0],
+                            HandledUpdate.update_id == update[1],
+                        ),
+                        select(FSMState.state).where(FSMState.key == db_key).scalar_subquery(),
+                        select(FSMState.data).where(FSMState.key == db_key).scalar_subquery(),
+                    )
+                )
+            ).one()
+        seen, state, data = row
+        return state, ({} if data is None else dict(data)), bool(seen)
+
+    async def set_record(
+        self, key: StorageKey, state: StateType, data: Mapping[str, Any]
+    ) -> None:
+        """The state and the data in one write (the row goes when both are empty)."""
+        payload = _checked_data(key, data)
+        db_key = build_key(key)
+        name = _state_name(state)
+        async with self._transaction() as session:
+            if name is None and not payload:
+                await session.execute(delete(FSMState).where(FSMState.key == db_key))
+                return
+            await session.execute(
+                _record_upsert(session),
+                {"key": db_key, "state": name, "data": payload, "updated_at": utcnow()},
+            )
+
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         db_key = build_key(key)
         name = _state_name(state)
         now = utcnow()
-        async with self.session_factory() as session, session.begin():
+        async with self._transaction() as session:
             if name is None:
                 # Nothing left to remember: drop the row; otherwise keep the data.
                 await session.execute(
@@ -109,7 +199,7 @@ class SQLStorage(BaseStorage):
             )
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self.session_factory() as session:
+        async with self._transaction() as session:
             state: str | None = await session.scalar(
                 select(FSMState.state).where(FSMState.key == build_key(key))
             )
@@ -119,7 +209,7 @@ class SQLStorage(BaseStorage):
         payload = _checked_data(key, data)
         db_key = build_key(key)
         now = utcnow()
-        async with self.session_factory() as session, session.begin():
+        async with self._transaction() as session:
             if not payload:
                 await session.execute(
                     delete(FSMState).where(FSMState.key == db_key, FSMState.state.is_(None))
@@ -139,7 +229,7 @@ class SQLStorage(BaseStorage):
             )
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self.session_factory() as session:
+        async with self._transaction() as session:
             data: dict[str, Any] | None = await session.scalar(
                 select(FSMState.data).where(FSMState.key == build_key(key))
             )
@@ -155,7 +245,7 @@ class SQLStorage(BaseStorage):
         partial = _checked_data(key, data)
         db_key = build_key(key)
         now = utcnow()
-        async with self.session_factory() as session, session.begin():
+        async with self._transaction() as session:
             await session.execute(
                 dialect_insert(session, FSMState)
                 .values(key=db_key, state=None, data={}, updated_at=now)
@@ -184,3 +274,124 @@ class SQLStorage(BaseStorage):
                     )
                 )
         return dict(merged)
+
+
+@dataclass
+class _Record:
+    state: str | None
+    data: dict[str, Any]
+    dirty: bool = False
+
+
+class UnitStorage(BaseStorage):
+    """Any FSM storage, read once and written once per update.
+
+    Within an update the record of a key is read on first use (one read on SQL) and kept;
+    changes stay in memory and are written when the update ends (on SQL in its transaction,
+    with its other writes and the handled-update record). Outside an update every call goes
+    straight to the storage underneath.
+    """
+
+    def __init__(self, inner: BaseStorage) -> None:
+        self.inner = inner
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def _record(self, key: StorageKey) -> _Record | None:
+        unit = units.current()
+        if unit is None:
+            return None
+        record: _Record | None = unit.fsm.get(key)
+        if record is None:
+            if isinstance(self.inner, SQLStorage) and unit.update and unit.seen is None:
+                state, data, unit.seen = await self.inner.get_record_and_seen(key, unit.update)
+            elif isinstance(self.inner, SQLStorage):
+                state, data = await self.inner.get_record(key)
+            elif isinstance(self.inner, RedisStorage):
+                state, data = await _redis_read(self.inner, key)
+            else:
+                state, data = await self.inner.get_state(key), await self.inner.get_data(key)
+            record = unit.fsm[key] = _Record(state, data)
+        return record
+
+    def _changed(self, key: StorageKey, record: _Record) -> None:
+        unit = units.current()
+        if record.dirty or unit is None:
+            return
+        record.dirty = True
+
+        async def write() -> None:
+            record.dirty = False
+            if isinstance(self.inner, SQLStorage):
+                await self.inner.set_record(key, record.state, record.data)
+            elif isinstance(self.inner, RedisStorage):
+                await _redis_write(self.inner, key, record.state, record.data)
+            else:
+                await self.inner.set_state(key, record.state)
+                await self.inner.set_data(key, record.data)
+
+        unit.writes.append(write)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        record = await self._record(key)
+        if record is None:
+            await self.inner.set_state(key, state)
+            return
+        record.state = _state_name(state)
+        self._changed(key, record)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        record = await self._record(key)
+        return await self.inner.get_state(key) if record is None else record.state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        record = await self._record(key)
+        if record is None:
+            await self.inner.set_data(key, data)
+            return
+        record.data = _checked_data(key, data)
+        self._changed(key, record)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        record = await self._record(key)
+        if record is None:
+            return await self.inner.get_data(key)
+        # A copy, as from the database: the caller may change it freely.
+        return dict(json.loads(json.dumps(record.data)))
+
+    async def update_data(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
+        record = await self._record(key)
+        if record is None:
+            return await self.inner.update_data(key, data)
+        record.data = _checked_data(key, {**record.data, **data})
+        self._changed(key, record)
+        return dict(json.loads(json.dumps(record.data)))
+
+
+# aiogram's RedisStorage asks Redis once per call: state and data are two keys, so a read is
+# two round trips and a write two more. The same keys and encoding in one round trip each.
+
+
+async def _redis_read(storage: RedisStorage, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+    build = storage.key_builder.build
+    state, data = await storage.redis.mget(build(key, "state"), build(key, "data"))
+    if isinstance(state, bytes):
+        state = state.decode()
+    return state, (storage.json_loads(data) if data else {})
+
+
+async def _redis_write(
+    storage: RedisStorage, key: StorageKey, state: str | None, data: dict[str, Any]
+) -> None:
+    build = storage.key_builder.build
+    async with storage.redis.pipeline(transaction=True) as pipe:
+        if state is None:
+            pipe.delete(build(key, "state"))
+        else:
+            pipe.set(build(key, "state"), state, ex=storage.state_ttl)
+        if not data:
+            pipe.delete(build(key, "data"))
+        else:
+            pipe.set(build(key, "data"), storage.json_dumps(data), ex=storage.data_ttl)
+        await pipe.execute()

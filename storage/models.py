@@ -110,6 +110,17 @@ class Screening(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class HandledUpdate(Base):
+    """A Telegram update already handled, recorded in the transaction of the change it made:
+    an update delivered again (after a restart) is skipped. Kept a few days, then purged."""
+
+    __tablename__ = "handled_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 # --- applications (docs: /work/briefs/APP_MODEL.md) ---------------------------------------
 #
 # A submitted application is the department's record: no foreign key to ``users``, so it

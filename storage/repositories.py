@@ -1,18 +1,21 @@
 """Repositories: the only place that builds SQL for the application.
 
-Each repository works on a caller-owned :class:`AsyncSession`. Repositories flush; the caller
-(the database-session middleware) commits or rolls back.
+Each repository works on a caller-owned :class:`AsyncSession`; the caller commits. Within an
+update the writes run at its end, together (storage.unit), so a read in the same update does
+not see them yet.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import dialect_insert
-from storage.models import Screening, User, utcnow
+from storage.models import HandledUpdate, Screening, User, utcnow
+from storage.unit import note_user, write_later
 
 
 class UserRepo:
@@ -45,6 +48,10 @@ class UserRepo:
         """Save the user's language (a two-letter code), creating the user if needed."""
         if len(lang) != 2:
             raise ValueError(f"language must be a two-letter code, got {lang!r}")
+        note_user(self.session, user_id, lang)
+        await write_later(self.session, lambda: self._set_language(user_id, lang))
+
+    async def _set_language(self, user_id: int, lang: str) -> None:
         now = utcnow()
         insert = dialect_insert(self.session, User).values(
             id=user_id, language=lang, first_seen=now, last_seen=now
@@ -61,15 +68,28 @@ class ScreeningRepo:
         self.session = session
 
     async def save(self, user_id: int, answers: dict[str, Any]) -> Screening:
-        """Keep a screening's answers as the user's last (the user row must exist: touch it
-        first). Earlier ones are dropped: health and income are kept no longer than needed."""
-        await self.forget(user_id)
+        """Keep a screening's answers as the user's last (the user row is created if missing).
+        Earlier ones are dropped: health and income are kept no longer than needed."""
         screening = Screening(user_id=user_id, answers=dict(answers), created_at=utcnow())
-        self.session.add(screening)
-        await self.session.flush()
+
+        async def write() -> None:
+            now = utcnow()
+            await self.session.execute(
+                dialect_insert(self.session, User)
+                .values(id=user_id, first_seen=now, last_seen=now)
+                .on_conflict_do_nothing(index_elements=[User.id])
+            )
+            await self._forget(user_id)
+            self.session.add(screening)
+            await self.session.flush()
+
+        await write_later(self.session, write)
         return screening
 
     async def forget(self, user_id: int) -> None:
+        await write_later(self.session, lambda: self._forget(user_id))
+
+    async def _forget(self, user_id: int) -> None:
         await self.session.execute(delete(Screening).where(Screening.user_id == user_id))
 
     async def last(self, user_id: int) -> dict[str, Any] | None:
@@ -82,3 +102,33 @@ class ScreeningRepo:
         )
         answers: dict[str, Any] | None = await self.session.scalar(stmt)
         return None if answers is None else dict(answers)
+
+
+class HandledUpdateRepo:
+    """Which Telegram updates were handled (see HandledUpdate)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def seen(self, bot_id: int, update_id: int) -> bool:
+        found = await self.session.scalar(
+            select(
+                exists().where(
+                    HandledUpdate.bot_id == bot_id, HandledUpdate.update_id == update_id
+                )
+            )
+        )
+        return bool(found)
+
+    async def record(self, bot_id: int, update_id: int) -> None:
+        await self.session.execute(
+            insert(HandledUpdate),
+            {"bot_id": bot_id, "update_id": update_id, "handled_at": utcnow()},
+        )
+
+    async def purge(self, before: datetime) -> int:
+        """Forget updates handled before ``before`` (Telegram redelivers for a day at most)."""
+        result = await self.session.execute(
+            delete(HandledUpdate).where(HandledUpdate.handled_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

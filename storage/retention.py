@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.fsm import KEY_SEPARATOR
 from storage.models import Application, FSMState, Screening, User, utcnow
+from storage.repositories import HandledUpdateRepo
+from storage.unit import note_user
 
 # How often the periodic purge runs: the retention period is counted in days.
 PURGE_EVERY_SECONDS = 3600.0
@@ -42,6 +44,7 @@ async def forget_user(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(Application).where(
         Application.user_id == user_id, Application.status == "draft"))
     await session.execute(delete(User).where(User.id == user_id))
+    note_user(session, user_id, None)  # and out of the per-process cache of languages
 
 
 async def _fsm_keys_of(session: AsyncSession, user_id: int) -> list[str]:
@@ -85,3 +88,19 @@ async def purge(
         if erased:
             await erase_traces(session)
         return erased
+
+
+# Telegram keeps an unconfirmed update for a day: an id older than this cannot come again.
+KEEP_HANDLED_UPDATES = timedelta(days=2)
+
+
+async def purge_handled_updates(
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    older_than: timedelta = KEEP_HANDLED_UPDATES,
+) -> int:
+    """Forget the ids of updates handled long ago (the table stays small)."""
+    async with session_factory() as session:
+        erased = await HandledUpdateRepo(session).purge(utcnow() - older_than)
+        await session.commit()
+    return erased

@@ -269,7 +269,8 @@ async def test_a_database_failure_before_the_handler_is_logged_without_the_answe
         raise OperationalError("SELECT ...", {"data": f"income 90000, IIN {FAKE_IIN}"}, None)
 
     chat = make_chat(language_code="ru")
-    monkeypatch.setattr(SQLStorage, "get_state", broken)
+    monkeypatch.setattr(SQLStorage, "get_record", broken)
+    monkeypatch.setattr(SQLStorage, "get_record_and_seen", broken)
     with caplog.at_level(logging.DEBUG):
         await chat.send("/start")  # must not raise out of the dispatcher
 
@@ -309,12 +310,13 @@ async def test_a_failure_in_the_user_middleware_gets_the_apology(
 
     from storage.repositories import UserRepo
 
-    chat = await started(make_chat, locale)
+    # A user this process has not seen today: their record is read (and touched) first.
+    chat = make_chat(language_code=locale, user_id=4711)
 
     async def database_down(*args: Any, **kwargs: Any) -> None:
-        raise OperationalError("INSERT ...", {}, ConnectionRefusedError())
+        raise OperationalError("SELECT ...", {}, ConnectionRefusedError())
 
-    monkeypatch.setattr(UserRepo, "touch", database_down)
+    monkeypatch.setattr(UserRepo, "get_language", database_down)
     replies = await chat.send("/menu")
 
     assert replies[0].text == tr(dp, APOLOGY, locale)
@@ -324,7 +326,7 @@ async def test_a_failure_in_the_user_middleware_gets_the_apology(
 async def test_a_failure_in_the_session_middleware_gets_the_apology(
     make_chat: ChatFactory, dp: Dispatcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.middlewares import DbSessionMiddleware
+    from bot.middlewares import UnitMiddleware
 
     chat = await started(make_chat, "kk")
 
@@ -332,7 +334,7 @@ async def test_a_failure_in_the_session_middleware_gets_the_apology(
         raise OSError("connection pool exhausted")
 
     for middleware in dp.update.outer_middleware:
-        if isinstance(middleware, DbSessionMiddleware):
+        if isinstance(middleware, UnitMiddleware):
             monkeypatch.setattr(middleware, "session_factory", no_session)
     replies = await chat.send("/menu")
 

@@ -50,7 +50,7 @@ class Process:
 async def test_state_data_and_language_survive_a_restart(settings: Settings) -> None:
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
     first = Process(settings)
-    assert isinstance(first.dp.storage, SQLStorage)
+    assert isinstance(first.dp.storage.inner, SQLStorage)
     chat = first.chat(language_code=None)
     await chat.send("/start")
     await chat.click("Русский")

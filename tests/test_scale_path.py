@@ -67,7 +67,7 @@ async def test_redis_url_puts_the_conversations_in_redis(database_url: str) -> N
     with_redis = create_dispatcher(Settings(
         _env_file=None, database_url=database_url, redis_url="redis://127.0.0.1:6379/0"))
     without = create_dispatcher(Settings(_env_file=None, database_url=database_url))
-    assert isinstance(with_redis.storage, RedisStorage)
-    assert isinstance(without.storage, SQLStorage)
+    assert isinstance(with_redis.storage.inner, RedisStorage)
+    assert isinstance(without.storage.inner, SQLStorage)
     for dp in (with_redis, without):
         await dp.emit_shutdown()

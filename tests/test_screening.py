@@ -80,6 +80,7 @@ def persona_on(settings: Settings, engine: AsyncEngine, bot: Bot):
     return make
 
 
+# The personas' screenings, from the menu to the result (its text); make bench replays them.
 async def lonely_veteran_answers(p: Persona) -> None:
     """A war participant of 91 with a disability, living alone: every answer up to the review."""
     await p.start_check()
@@ -98,11 +99,41 @@ async def lonely_veteran_answers(p: Persona) -> None:
     await p.press("➖ None of these")  # nothing received in the past year
 
 
+async def lonely_veteran(p: Persona) -> str:
+    await lonely_veteran_answers(p)
+    return await p.result()
+
+
+async def low_income_family(p: Persona) -> str:
+    """Low income, on TSA, a disabled 8-year-old taught at home (on 10.06.2015)."""
+    await p.start_check()
+    await p.press("Family and children")
+    await p.press("Next ➡️")
+    await p.press("Family receives targeted social assistance (TSA)")
+    await p.press("Children under 18 with a disability, HIV or without parental care")
+    await p.press("Next ➡️")
+    await p.type("8")
+    await p.press("child with a disability")
+    await p.press("taught at home")
+    await p.press("Next ➡️")
+    await p.press("5")
+    await p.type("25 000 ₸")
+    await p.press("➖ None of these")
+    return await p.result()
+
+
+async def nothing_to_get(p: Persona) -> str:
+    await p.start_check()
+    await p.press("➖ None of these")
+    await p.press("2")
+    await p.type("400000")
+    return await p.press("✅ Show the result")
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_lonely_veteran(persona_on, lang: str) -> None:
     p = persona_on(date(2015, 4, 20), lang)
-    await lonely_veteran_answers(p)
-    result = await p.result()
+    result = await lonely_veteran(p)
 
     for bid in ("p7.9", "p7.10", "p9.8", "p9.9.wwii", "p9.10", "p9.12"):
         assert p.title(bid) in result, bid
@@ -158,20 +189,7 @@ async def test_fire_reported_too_late(persona_on, lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 async def test_low_income_family_with_disabled_child_at_home(persona_on, lang: str) -> None:
     p = persona_on(date(2015, 6, 10), lang)
-    await p.start_check()
-    await p.press("Family and children")
-    await p.press("Next ➡️")
-    await p.press("Family receives targeted social assistance (TSA)")
-    await p.press("Children under 18 with a disability, HIV or without parental care")
-    await p.press("Next ➡️")
-    await p.type("8")
-    await p.press("child with a disability")
-    await p.press("taught at home")
-    await p.press("Next ➡️")
-    await p.press("5")
-    await p.type("25 000 ₸")
-    await p.press("➖ None of these")
-    result = await p.result()
+    result = await low_income_family(p)
 
     for bid in ("p7.11", "p7.12", "p9.2", "p9.6", "p9.7"):
         assert p.title(bid) in result, bid
@@ -184,11 +202,7 @@ async def test_low_income_family_with_disabled_child_at_home(persona_on, lang: s
 @pytest.mark.parametrize("lang", LANGS)
 async def test_nothing_to_get(persona_on, lang: str) -> None:
     p = persona_on(date(2015, 4, 20), lang)
-    await p.start_check()
-    await p.press("➖ None of these")
-    await p.press("2")
-    await p.type("400000")
-    result = await p.press("✅ Show the result")
+    result = await nothing_to_get(p)
 
     assert p.t("By your answers, nothing is due to you now.") in result
     assert len(p.screens) == p.total == 4

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import mimetypes
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,10 @@ from aiogram.types import (
 )
 
 from bot.console.session import LocalSession
+
+# Telegram numbers a bot's updates uniquely, and the bot skips an id it has handled: the ids
+# here are unique across chats and runs (microseconds at the start of this process onward).
+_update_ids = itertools.count(time.time_ns() // 1000)
 
 
 @dataclass
@@ -83,10 +88,11 @@ class LocalChat:
             id=user_id, is_bot=False, first_name=first_name, language_code=language_code
         )
         self.chat = Chat(id=user_id, type="private", first_name=first_name)
-        self._update_ids = itertools.count(1)
+        self._update_ids = _update_ids
         self._message_ids = itertools.count(1)
         self.history: list[Reply] = []
         self.screen: Reply | None = None  # the latest message that carries inline buttons
+        self.last_update: Update | None = None
 
     # -- actions -------------------------------------------------------------------------
     async def send(self, text: str) -> list[Reply]:
@@ -184,6 +190,7 @@ class LocalChat:
 
     async def _feed(self, update: Update) -> list[Reply]:
         mark = len(self.session.requests)
+        self.last_update = update
         await self.dp.feed_update(self.bot, update)
         calls = zip(self.session.requests[mark:], self.session.results[mark:], strict=False)
         replies = [r for r in (self._as_reply(m, res) for m, res in calls) if r]

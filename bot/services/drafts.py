@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.services.attachments import remove_folder
 from storage.applications import ApplicationRepo
 from storage.retention import erase_traces
+from storage.unit import commit_then
 
 
 async def purge_expired_drafts(session: AsyncSession, settings: Settings, now: datetime) -> int:
@@ -35,10 +36,15 @@ async def purge_drafts(
 
 
 async def erase_drafts_of(session: AsyncSession, settings: Settings, user_id: int) -> None:
-    """Erase the user's unfinished application and its files (/cancel); the caller commits."""
+    """Erase the user's unfinished application (/cancel); its files go once that is committed
+    (within an update: at its end; outside one: committed here)."""
     repo = ApplicationRepo(session)
     draft = await repo.draft_for(user_id)
     if draft is not None:
         application_id = draft.id
         await repo.delete_draft(draft)
-        remove_folder(settings.data_dir, application_id)
+
+        async def remove_files() -> None:  # after the commit: a rolled-back erase keeps them
+            remove_folder(settings.data_dir, application_id)
+
+        await commit_then(session, remove_files)

@@ -82,8 +82,7 @@ class Ctx:
 
     async def save(self, draft: Draft) -> None:
         draft.store()
-        await self.repo.save_draft(draft.app, self.clock.now())
-        await self.session.commit()  # before the FSM storage writes (SQLite: one writer)
+        await self.repo.save_draft(draft.app, self.clock.now())  # committed with the update
 
     async def screens(self, draft: Draft) -> Screens:
         counts: dict[str, int] = {}

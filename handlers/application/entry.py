@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
@@ -41,6 +42,7 @@ from handlers.screening.result import checklist_text
 from storage.models import Application
 from storage.repositories import ScreeningRepo
 from storage.retention import erase_traces
+from storage.unit import commit_then
 
 
 @renders_steps_of(Applying)
@@ -203,7 +205,6 @@ async def restart(query: CallbackQuery, **data: Any) -> None:
     await query.answer()
     ctx = Ctx.of(query, data)
     await erase_drafts_of(ctx.session, ctx.settings, ctx.user_id)
-    await ctx.session.commit()
     await _ask_consent(query, ctx)
 
 
@@ -211,8 +212,8 @@ async def cancel(message: Message, **data: Any) -> None:
     """/cancel inside the application: the draft and its files are erased."""
     ctx = Ctx.of(message, data)
     await erase_drafts_of(ctx.session, ctx.settings, ctx.user_id)
-    await ctx.session.commit()
-    await erase_traces(ctx.session)
+    # ... and not left in the SQLite write-ahead log, once the update commits.
+    await commit_then(ctx.session, partial(erase_traces, ctx.session))
     await ctx.state.clear()
     await message.answer(_("Stopped. Your unfinished application and its files are erased."),
                          reply_markup=ReplyKeyboardRemove())

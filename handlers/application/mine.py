@@ -17,6 +17,7 @@ from handlers.keyboards import MenuCB, menu_button
 from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 from storage.models import OPEN_STATUSES, Application, ApplicationBenefit
+from storage.unit import commit_then
 
 
 async def my_applications(query: CallbackQuery, **data: Any) -> None:
@@ -123,12 +124,15 @@ async def confirm_withdraw(query: CallbackQuery, callback_data: MineCB, **data: 
         return
     await AuditRepo(session).record(app.id, app.user_id, "citizen", "withdrawn", before,
                                     "withdrawn", at=clock.now())
-    await session.commit()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _("Application {reference} is withdrawn.").format(reference=app.reference),
-            reply_markup=menu_only())
+
+    async def tell() -> None:  # once the withdrawal is stored
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(
+                _("Application {reference} is withdrawn.").format(reference=app.reference),
+                reply_markup=menu_only())
+
+    await commit_then(session, tell)
 
 
 async def _own_open(query: CallbackQuery, app_id: int, data: dict[str, Any]) -> Application | None:

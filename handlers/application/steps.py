@@ -37,6 +37,7 @@ from handlers.application.submission import submit_draft, submitted_text
 from handlers.formatting import current_locale, money
 from handlers.keyboards import menu_button
 from storage.applications import ApplicationChanged
+from storage.unit import commit_then
 
 log = logging.getLogger(__name__)
 MAX_INCOME = Decimal(100_000_000)  # tenge a month; anything above is a typo
@@ -269,17 +270,21 @@ async def _submit(query: CallbackQuery, ctx: Ctx, draft: Draft) -> None:
         await query.message.edit_text(_("This application has already been sent."),
                                       reply_markup=menu_only())
         return
-    await ctx.session.commit()
     await ctx.state.set_state(None)
     await ctx.set_ui(screen=None)
-    rows = [[menu_button("mine", _("📂 My applications"))],
-            [menu_button("menu", _("⬅️ Main menu"))]]
-    await query.message.edit_text(
-        submitted_text(reference, draft, ctx.ruleset, ctx.clock.today(), ctx.calendar,
-                       ctx.places),
-        reply_markup=markup(rows))
-    try:
-        await announce_submission(ctx.bot, ctx.session, ctx.settings, draft.app.id)
-    except Exception as exc:  # the citizen's application is safe; staff see it in the queue
-        log.error("staff announcement failed: %s", type(exc).__name__)
+    message = query.message
+
+    async def tell() -> None:  # the reference is told, and staff shown, once it is stored
+        rows = [[menu_button("mine", _("📂 My applications"))],
+                [menu_button("menu", _("⬅️ Main menu"))]]
+        await message.edit_text(
+            submitted_text(reference, draft, ctx.ruleset, ctx.clock.today(), ctx.calendar,
+                           ctx.places),
+            reply_markup=markup(rows))
+        try:
+            await announce_submission(ctx.bot, ctx.session, ctx.settings, draft.app.id)
+        except Exception as exc:  # the citizen's application is safe; staff see it in /queue
+            log.error("staff announcement failed: %s", type(exc).__name__)
+
+    await commit_then(ctx.session, tell)
 

@@ -326,7 +326,6 @@ async def show_result(
 ) -> None:
     if query.from_user is not None:
         await ScreeningRepo(session).save(query.from_user.id, flow.answers.to_dict())
-        await session.commit()  # before the FSM storage writes (SQLite: one writer)
     flow.data.update(finished=True, reviewing=False)
     flow.others.pop(SCREEN, None)  # the screen becomes the result: its buttons stay
     await flow.save(state)

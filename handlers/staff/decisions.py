@@ -36,6 +36,7 @@ from handlers.staff.decision_keyboards import DecisionCB
 from storage.applications import ApplicationRepo
 from storage.models import Application, ApplicationBenefit
 from storage.outbox import OutboxRepo
+from storage.unit import commit_then
 
 EARLIER_DAYS = 5  # working days offered for "registered earlier"
 NOTE_MAX = 500
@@ -124,20 +125,27 @@ async def _show_panel(message: Message, desk: Desk, app: Application, prefix: st
 
 async def _report(message: Message, bot: Bot, desk: Desk, outcome: Outcome,
                   done: str) -> None:
-    """After a move: what happened (or why not), then the panel as it is now."""
-    await desk.session.commit()
+    """After a move: what happened (or why not), then the panel as it is now; said once the
+    move is committed (of two staff at once, only the winner is told it is done)."""
+    markup: InlineKeyboardMarkup | None = None
     if outcome.app is None:
-        await message.answer(reason_text(outcome.reason or Reason.UNKNOWN_APPLICATION))
-        return
-    if outcome.ok:
-        prefix = done
+        text = reason_text(outcome.reason or Reason.UNKNOWN_APPLICATION)
     else:
-        assert outcome.reason is not None
-        prefix = reason_text(outcome.reason)
-        if outcome.by_id is not None:
-            prefix += " " + _("Last changed by {who}.").format(
-                who=await staff_name(bot, outcome.by_id))
-    await _show_panel(message, desk, outcome.app, prefix)
+        if outcome.ok:
+            prefix = done
+        else:
+            assert outcome.reason is not None
+            prefix = reason_text(outcome.reason)
+            if outcome.by_id is not None:
+                prefix += " " + _("Last changed by {who}.").format(
+                    who=await staff_name(bot, outcome.by_id))
+        text, markup = await desk.panel(outcome.app)
+        text = prefix + "\n\n" + text
+
+    async def tell() -> None:
+        await message.answer(text, reply_markup=markup)
+
+    await commit_then(desk.session, tell)
 
 
 def build_router() -> Router:

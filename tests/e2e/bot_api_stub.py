@@ -10,7 +10,11 @@ as ``reply_markup`` arrive as JSON strings). The stub
 * records every call (:class:`Call`: method + decoded params) and lets a test await a call
   matching a predicate (:meth:`BotAPIStub.wait_for`);
 * builds and queues updates as a user would cause them: :meth:`BotAPIStub.push_message` (the
-  user types) and :meth:`BotAPIStub.push_callback` (the user presses an inline button).
+  user types) and :meth:`BotAPIStub.push_callback` (the user presses an inline button);
+* misbehaves on request (:meth:`BotAPIStub.fault`): answers slowly, refuses with a 429 or a
+  5xx, or hangs past the client's time-out and then drops the call. A refused or dropped call
+  is not recorded in ``calls`` (Telegram did nothing) but in ``refused``; a call that arrives
+  is announced in ``arrived`` at once, before any delay.
 """
 
 from __future__ import annotations
@@ -64,13 +68,29 @@ class Call:
 
 
 @dataclass
+class Fault:
+    """How the stub misbehaves on the next ``times`` calls of ``method`` matching ``when``."""
+
+    method: str
+    when: Callable[[JSON], bool]
+    times: int = 1
+    delay: float = 0.0  # seconds before the answer
+    status: int | None = None  # refuse with this HTTP status (after the delay); None: answer
+    retry_after: int | None = None
+    description: str = "Internal Server Error"
+
+
+@dataclass
 class BotAPIStub:
     token: str = "123456:TEST-token"
     bot_id: int = 123456
     bot_username: str = "sozak_test_bot"
     calls: list[Call] = field(default_factory=list)
+    refused: list[Call] = field(default_factory=list)
+    arrived: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._faults: list[Fault] = []
         self._updates: list[JSON] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -206,10 +226,48 @@ class BotAPIStub:
     def pending_updates(self) -> list[JSON]:
         return list(self._updates)
 
+    # ---- faults ----------------------------------------------------------------------------
+
+    def fault(
+        self,
+        method: str,
+        *,
+        when: Callable[[JSON], bool] = lambda _: True,
+        times: int = 1,
+        delay: float = 0.0,
+        status: int | None = None,
+        retry_after: int | None = None,
+        description: str | None = None,
+    ) -> Fault:
+        """Misbehave on the next ``times`` calls of ``method`` whose params match ``when``.
+
+        ``status=429, retry_after=N``: Too Many Requests; ``status=500``: a server error;
+        ``delay=D`` alone: a slow but successful answer; ``delay=D, status=502`` with D past
+        the bot's request time-out: a hang, and the call is lost.
+        """
+        if description is None:
+            description = {
+                429: f"Too Many Requests: retry after {retry_after}",
+                400: "Bad Request: can't parse entities",
+            }.get(status or 0, "Internal Server Error")
+        fault = Fault(method.lower(), when, times, delay, status, retry_after, description)
+        self._faults.append(fault)
+        return fault
+
+    def _fault_for(self, method: str, params: JSON) -> Fault | None:
+        for fault in self._faults:
+            if fault.times > 0 and fault.method == method.lower() and fault.when(params):
+                fault.times -= 1
+                return fault
+        return None
+
     # ---- calls -----------------------------------------------------------------------------
 
-    def find(self, predicate: Callable[[Call], bool], start: int = 0) -> list[Call]:
-        return [call for call in self.calls[start:] if predicate(call)]
+    def find(
+        self, predicate: Callable[[Call], bool], start: int = 0, among: list[Call] | None = None
+    ) -> list[Call]:
+        return [call for call in (self.calls if among is None else among)[start:]
+                if predicate(call)]
 
     async def wait_for(
         self,
@@ -217,11 +275,13 @@ class BotAPIStub:
         timeout: float = 20.0,
         start: int = 0,
         what: str = "a matching call",
+        among: list[Call] | None = None,
     ) -> Call:
-        """The first call from index ``start`` on that matches; waits up to ``timeout`` s."""
+        """The first call from index ``start`` on that matches; waits up to ``timeout`` s.
+        ``among``: ``arrived`` or ``refused`` instead of the calls answered."""
 
         def first() -> Call | None:
-            return next(iter(self.find(predicate, start)), None)
+            return next(iter(self.find(predicate, start, among)), None)
 
         async with self._calls_changed:
             try:
@@ -283,9 +343,26 @@ class BotAPIStub:
         if method.lower() == "getupdates":
             # Not recorded: the polling loop would drown the calls a test looks for.
             result: Any = await self._get_updates(params)
-        else:
-            result = self._answer(method, params)
-            await self._record(method, params, result)
+            return web.json_response({"ok": True, "result": result})
+        async with self._calls_changed:
+            self.arrived.append(Call(len(self.arrived), method, params))
+            self._calls_changed.notify_all()
+        fault = self._fault_for(method, params)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status is not None:
+                async with self._calls_changed:
+                    self.refused.append(Call(len(self.refused), method, params))
+                    self._calls_changed.notify_all()
+                body: JSON = {
+                    "ok": False, "error_code": fault.status, "description": fault.description
+                }
+                if fault.retry_after is not None:
+                    body["parameters"] = {"retry_after": fault.retry_after}
+                return web.json_response(body, status=fault.status)
+        result = self._answer(method, params)
+        await self._record(method, params, result)
         return web.json_response({"ok": True, "result": result})
 
     async def _get_updates(self, params: JSON) -> list[JSON]:

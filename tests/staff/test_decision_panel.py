@@ -3,6 +3,7 @@ staff at once, forbidden presses, /overdue and /stats; the citizen's notice land
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -159,6 +160,22 @@ async def test_two_staff_press_at_once_one_wins_the_other_is_told_who(
     await alma.click("Зарегистрировано сегодня")
     await bolat.click("Зарегистрировано сегодня", bolat_panel)
     assert "Кто-то изменил" in bolat.last_text and str(ALMA) in bolat.last_text
+    assert [n.kind for n in await notices(sessions)] == ["registered"]
+
+
+async def test_two_staff_pressing_in_the_same_moment_one_wins_no_apology(
+    staff_dp: Dispatcher, local_bot: Bot, sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Both updates in hand at once (each in its own unit of work): one move is stored and
+    announced as done, the other is told someone was first; neither gets the apology."""
+    app_id = await submitted(sessions)
+    alma, bolat = staff(staff_dp, local_bot, ALMA), staff(staff_dp, local_bot, BOLAT)
+    await open_panel(alma, app_id)
+    await open_panel(bolat, app_id)
+    await asyncio.gather(alma.click("Зарегистрировано сегодня"),
+                         bolat.click("Зарегистрировано сегодня"))
+    answers = sorted([alma.last_text, bolat.last_text], key=lambda text: "Кто-то" in text)
+    assert answers[0].startswith("Зарегистрировано.") and "Кто-то изменил" in answers[1]
     assert [n.kind for n in await notices(sessions)] == ["registered"]
 
 

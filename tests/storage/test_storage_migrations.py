@@ -29,6 +29,7 @@ TABLES = {
     "users",
     "fsm_states",
     "screenings",
+    "handled_updates",
     "applications",
     "application_benefits",
     "application_members",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import create_engine, create_session_factory
@@ -190,9 +190,12 @@ async def test_saved_answers_are_a_copy(session: AsyncSession) -> None:
     assert await ScreeningRepo(session).last(USER_ID) == {"age": 70}
 
 
-async def test_screening_needs_a_known_user(session: AsyncSession) -> None:
-    with pytest.raises(IntegrityError):
-        await ScreeningRepo(session).save(USER_ID, {"age": 70})
+async def test_a_screening_of_an_unknown_user_creates_the_user(session: AsyncSession) -> None:
+    """The user row may be gone (erased, or never touched today by this process): saving
+    creates it rather than failing on the foreign key."""
+    await ScreeningRepo(session).save(USER_ID, {"age": 70})
+    assert await session.get(User, USER_ID) is not None
+    assert await ScreeningRepo(session).last(USER_ID) == {"age": 70}
 
 
 async def test_naive_datetimes_are_refused(session: AsyncSession) -> None:

@@ -2,7 +2,7 @@
 attachments, consents, the audit log and the yearly reference counters
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-25
 
 Portable types only; constraint names follow storage.models.NAMING_CONVENTION.
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision: str = "0004"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

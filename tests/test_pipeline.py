@@ -1,0 +1,339 @@
+"""One unit of work per update, handled once; retries; bounded locks and pools.
+
+Driven through the real dispatcher with the local Bot API session (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.methods import Response, SendMessage
+from aiogram.types import ResponseParameters
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import create_bot, create_dispatcher
+from bot.config import Settings
+from bot.console.chat import LocalChat
+from bot.console.session import LocalSession
+from bot.telegram import Retries
+from storage.db import create_engine, create_session_factory
+from storage.isolation import ChatIsolation
+from storage.models import HandledUpdate, Screening
+from storage.repositories import HandledUpdateRepo
+from storage.retention import purge_handled_updates
+from tests.test_screening import Persona, nothing_to_get
+
+DAY = date(2015, 4, 20)
+SORRY = "Sorry, something went wrong on our side. Your answers are kept; let us go on from here."
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement.split()[0].upper() + " " + statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def persona(dp: Dispatcher, bot: Bot, user_id: int = 100, lang: str = "ru") -> Persona:
+    return Persona(LocalChat(dp, bot, user_id=user_id, language_code=lang), dp["i18n"], lang)
+
+
+@pytest.fixture
+def day_dp(settings: Settings, engine: AsyncEngine) -> Dispatcher:
+    return create_dispatcher(settings, engine=engine, today=lambda: DAY)
+
+
+async def groups_of(dp: Dispatcher, bot: Bot, user_id: int = 100) -> list[str]:
+    state = dp.fsm.get_context(bot, chat_id=user_id, user_id=user_id)
+    return list((await state.get_data())["screening"]["answers"]["groups"])
+
+
+# ---- handled once ---------------------------------------------------------------------------
+
+
+async def test_an_update_delivered_again_is_skipped(day_dp: Dispatcher, bot: Bot) -> None:
+    """After a restart Telegram delivers again what it had no confirmation for: the tick is
+    not undone and the user is not answered twice."""
+    p = persona(day_dp, bot)
+    await p.start_check()
+    await p.press("Pensioners and the elderly")
+    assert await groups_of(day_dp, bot) == ["elderly"]
+    session: LocalSession = p.chat.session
+    requests_before = len(session.requests)
+
+    # The same update again (same update_id), as polling redelivers it.
+    last_update = p.chat.last_update
+    await day_dp.feed_update(bot, last_update)
+
+    assert await groups_of(day_dp, bot) == ["elderly"]  # not toggled off
+    assert len(session.requests) == requests_before  # nothing said again
+
+
+async def test_a_failed_update_keeps_nothing(
+    day_dp: Dispatcher, bot: Bot, engine: AsyncEngine
+) -> None:
+    """A failed update's writes are rolled back and it is not recorded: the half-done tick is
+    not kept, and the apology is what is left of it."""
+    p = persona(day_dp, bot)
+    await p.start_check()
+    p.chat.session.add_result(Response[bool](ok=True, result=True))  # answerCallbackQuery
+    p.chat.session.add_result(Response[bool](
+        ok=False, error_code=400, description="Bad Request: can't parse entities"))
+    replies = await p.chat.click(p.t("Pensioners and the elderly"))
+    assert any(p.t(SORRY) in r.text for r in replies)
+    assert "elderly" not in await groups_of(day_dp, bot)
+    assert p.chat.last_update is not None
+    async with create_session_factory(engine)() as session:
+        assert not await HandledUpdateRepo(session).seen(bot.id, p.chat.last_update.update_id)
+
+
+async def test_old_handled_ids_are_purged(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)
+    now = datetime.now(UTC)
+    async with sessions() as session:
+        session.add_all([
+            HandledUpdate(bot_id=1, update_id=1, handled_at=now - timedelta(days=3)),
+            HandledUpdate(bot_id=1, update_id=2, handled_at=now),
+        ])
+        await session.commit()
+    assert await purge_handled_updates(sessions) == 1
+    async with sessions() as session:
+        kept = await session.scalars(select(HandledUpdate.update_id))
+        assert list(kept) == [2]
+
+
+
+# ---- one unit of work per update -------------------------------------------------------------
+
+
+async def test_one_transaction_and_one_fsm_read_per_update(
+    day_dp: Dispatcher, bot: Bot, engine: AsyncEngine
+) -> None:
+    p = persona(day_dp, bot)
+    await p.start_check()
+    with statements(engine) as seen:
+        await p.press("Pensioners and the elderly")
+    fsm_reads = [s for s in seen if s.startswith("SELECT") and "fsm_states" in s]
+    fsm_writes = [s for s in seen if not s.startswith("SELECT") and "fsm_states" in s]
+    assert len(fsm_reads) == 1, seen
+    assert len(fsm_writes) == 1, seen
+    # The user was seen today already: their row is neither read nor written again.
+    assert not [s for s in seen if "users" in s.split("FROM")[-1].split()[:1] or
+                s.startswith(("INSERT INTO users", "UPDATE users"))], seen
+
+
+async def test_the_user_row_is_touched_once_a_day(
+    day_dp: Dispatcher, bot: Bot, engine: AsyncEngine
+) -> None:
+    p = persona(day_dp, bot)
+    with statements(engine) as seen:
+        await p.chat.send("/start")
+        await p.chat.send("/help")
+        await p.chat.send("/menu")
+    touches = [s for s in seen if "INSERT INTO users" in s and "SET last_seen" in s]
+    assert len(touches) == 1, seen
+
+
+async def test_a_result_is_stored_with_its_update(
+    day_dp: Dispatcher, bot: Bot, engine: AsyncEngine
+) -> None:
+    """The screening row and the FSM change are committed together, at the update's end."""
+    await nothing_to_get(persona(day_dp, bot))
+    async with create_session_factory(engine)() as session:
+        count = await session.scalar(select(func.count()).select_from(Screening))
+    assert count == 1
+
+
+async def test_forty_users_at_once_on_a_small_pool(settings: Settings) -> None:
+    """No update holds a pooled connection while asking for another: 40 users at once on
+    three connections all get their answers (before: the pool timed out)."""
+    engine = create_engine(settings.database_url, pool_size=3, pool_timeout=5)
+    dp = create_dispatcher(settings, engine=engine, today=lambda: DAY)
+    bot = create_bot(settings, session=LocalSession())
+    try:
+        # A bot (and so a local session) each: a chat reads its replies off its session.
+        people = [persona(dp, create_bot(settings, session=LocalSession()), user_id=1000 + i)
+                  for i in range(40)]
+
+        async def walk(p: Persona) -> str:
+            await p.start_check()
+            await p.press("Pensioners and the elderly")
+            return await p.press("Next ➡️")
+
+        screens = await asyncio.gather(*(walk(p) for p in people))
+        assert all(p.t("Step {k} of {n}").split("{k}")[0] in s for p, s in zip(
+            people, screens, strict=True))
+        assert not any(p.t(SORRY) in r.text for p in people for r in p.chat.history)
+        for p in people:
+            assert await groups_of(dp, bot, p.chat.user.id) == ["elderly"]
+    finally:
+        await dp.emit_shutdown()
+        await engine.dispose()
+
+
+# ---- bounded concurrency --------------------------------------------------------------------
+
+
+async def test_chat_locks_are_not_kept_for_quiet_chats(day_dp: Dispatcher, bot: Bot) -> None:
+    isolation = day_dp.fsm.events_isolation
+    assert isinstance(isolation, ChatIsolation)
+    await asyncio.gather(*(persona(day_dp, bot, user_id=500 + i).chat.send("/start")
+                           for i in range(30)))
+    assert isolation.keys_held == 0
+
+
+async def test_updates_in_flight_are_bounded_by_the_pool(settings: Settings) -> None:
+    engine = create_engine(settings.database_url, pool_size=4)
+    dp = create_dispatcher(settings.model_copy(update={"db_pool_size": 10}), engine=engine)
+    try:
+        unit = next(m for m in dp.update.outer_middleware if type(m).__name__ == "UnitMiddleware")
+        assert unit.limit == 4  # the engine's pool, smaller than the setting
+    finally:
+        await dp.emit_shutdown()
+        await engine.dispose()
+
+
+def test_the_redis_pool_waits_instead_of_failing(database_url: str) -> None:
+    from redis.asyncio import BlockingConnectionPool
+
+    from bot.app import create_storage, redis_connections
+
+    settings = Settings(_env_file=None, database_url=database_url,
+                        redis_url="redis://127.0.0.1:6379/0", db_pool_size=7)
+    storage = create_storage(settings, create_session_factory(create_engine(database_url)))
+    pool = storage.redis.connection_pool  # type: ignore[attr-defined]
+    assert isinstance(pool, BlockingConnectionPool)
+    assert pool.max_connections == redis_connections(settings) > settings.db_pool_size
+
+
+# ---- retries --------------------------------------------------------------------------------
+
+
+def no_pauses(bot: Bot) -> list[float]:
+    pauses: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+
+    for middleware in bot.session.middleware:
+        if isinstance(middleware, Retries):
+            middleware.sleep = sleep
+    return pauses
+
+
+def refusal(code: int, retry_after: int | None = None) -> Response[Any]:
+    return Response[Any](
+        ok=False, error_code=code, description="Too Many Requests" if code == 429 else "Oops",
+        parameters=ResponseParameters(retry_after=retry_after) if retry_after else None,
+    )
+
+
+@pytest.mark.parametrize("failure", [refusal(429, retry_after=3), refusal(500), refusal(502)])
+async def test_a_busy_telegram_still_gets_the_answer(
+    day_dp: Dispatcher, bot: Bot, failure: Response[Any]
+) -> None:
+    pauses = no_pauses(bot)
+    p = persona(day_dp, bot)
+    p.chat.session.add_result(failure)
+    p.chat.session.add_result(failure)
+    replies = await p.chat.send("/start")
+    assert any(p.t("Main menu") in r.text for r in replies)
+    assert not any(p.t(SORRY) in r.text for r in replies)
+    sent = [m for m in p.chat.session.requests if isinstance(m, SendMessage)]
+    assert len(sent) == 3  # two refused, the third delivered
+    assert pauses == ([3, 3] if failure.error_code == 429 else [0.5, 1.0])
+
+
+async def test_a_failed_apology_is_retried_too(day_dp: Dispatcher, bot: Bot) -> None:
+    pauses = no_pauses(bot)
+    p = persona(day_dp, bot)
+    await p.start_check()
+    session = p.chat.session
+    session.add_result(Response[bool](ok=True, result=True))  # answerCallbackQuery
+    session.add_result(Response[bool](ok=False, error_code=400, description="Bad Request: x"))
+    session.add_result(refusal(500))  # the apology, once
+    replies = await p.chat.click(p.t("Pensioners and the elderly"))
+    assert any(p.t(SORRY) in r.text for r in replies)
+    assert pauses == [0.5]
+
+
+async def test_retries_are_bounded(day_dp: Dispatcher, bot: Bot) -> None:
+    """Telegram down for good: a bounded number of tries, then the error (and no hang)."""
+    pauses = no_pauses(bot)
+    p = persona(day_dp, bot)
+    for _ in range(20):
+        p.chat.session.add_result(refusal(500))
+    await p.chat.send("/start")
+    assert len(pauses) < 10 and sum(pauses) <= 20.0
+
+
+def test_the_request_time_out_is_seconds() -> None:
+    settings = Settings(_env_file=None)
+    bot = create_bot(settings)
+    assert settings.telegram_timeout <= 10 and bot.session.timeout == settings.telegram_timeout
+
+
+# ---- ids in the local chat ------------------------------------------------------------------
+
+
+def test_local_chats_never_share_an_update_id(dp: Dispatcher, bot: Bot) -> None:
+    a, b = LocalChat(dp, bot, user_id=1), LocalChat(dp, bot, user_id=2)
+    ids = [next(a._update_ids), next(b._update_ids), next(a._update_ids)]
+    assert len(set(ids)) == 3
+
+
+# ---- polling ----------------------------------------------------------------------------------
+
+
+async def test_polling_keeps_each_chat_in_order_and_confirms_only_what_is_done(bot: Bot) -> None:
+    """While chat 10's first update hangs, chat 20 is answered; chat 10's second waits for its
+    first; the offset given to Telegram never passes the update in hand."""
+    from aiogram.types import Chat, Message, Update
+
+    from bot.polling import Poller
+
+    handled: list[int] = []
+    release = asyncio.Event()
+
+    class Dispatcher:
+        def resolve_used_update_types(self) -> list[str]:
+            return ["message"]
+
+        async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> None:
+            if update.update_id == 1:
+                await release.wait()
+            handled.append(update.update_id)
+
+    def update(update_id: int, chat: int) -> Update:
+        return Update(update_id=update_id, message=Message(
+            message_id=update_id, date=datetime.now(UTC), chat=Chat(id=chat, type="private"),
+            text="hi"))
+
+    async def until(check: Any) -> None:
+        while not check():
+            await asyncio.sleep(0)
+
+    poller = Poller(Dispatcher(), bot)  # type: ignore[arg-type]
+    for u in (update(1, 10), update(2, 10), update(3, 20)):
+        poller.dispatch(u)
+    await asyncio.wait_for(until(lambda: handled == [3]), 5)
+    assert poller.offset == 1  # update 1 is in hand: it and all after it come again
+    poller.dispatch(update(3, 20))  # delivered again while 1 is in hand: not handled twice
+    release.set()
+    await asyncio.wait_for(until(lambda: not poller.in_hand), 5)
+    assert handled == [3, 1, 2]
+    assert poller.offset == 4
