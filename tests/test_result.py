@@ -4,6 +4,7 @@ deadlines while they are open, and the truth when nothing is due (issue #11; con
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -156,6 +157,11 @@ async def test_fire_says_apply_by_while_open(persona_on, lang: str) -> None:
         date=long_date(date(2016, 3, 24), lang),
         cite=p.t("(decision No. {number}, p. {cite})").format(number="241", cite="9")) \
         in summary
+    # Only a ceiling, no certain sum: the line says "up to", not "and up to".
+    ceiling = next(line for line in summary.splitlines() if line.startswith("⚖️"))
+    template = p.t("Up to {amounts}: the special commission decides how much (p. 11).")
+    pattern = re.escape(template).replace(re.escape("{amounts}"), ".+")
+    assert re.fullmatch(pattern, ceiling.removeprefix("⚖️").strip()), ceiling
     detail = await open_detail(p, "p9.11")
     assert long_date(date(2016, 3, 24), lang) in detail
 

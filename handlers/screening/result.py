@@ -94,8 +94,11 @@ def _totals(result: Result) -> list[str]:
         ceilings = [money(ceiling)] if ceiling else []
         if ceiling_monthly:
             ceilings.append(_("{amount} every month").format(amount=money(ceiling_monthly)))
-        lines.append("⚖️ " + _("And up to {amounts}: the special commission decides how much "
-                               "(p. 11).").format(amounts=" + ".join(ceilings)))
+        # "And up to" only after a certain sum; alone, the ceiling is the whole answer.
+        line = (_("And up to {amounts}: the special commission decides how much (p. 11).")
+                if lines else
+                _("Up to {amounts}: the special commission decides how much (p. 11)."))
+        lines.append("⚖️ " + line.format(amounts=" + ".join(ceilings)))
     return lines
 
 
