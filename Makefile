@@ -7,7 +7,7 @@ PKGS   := bot handlers storage
 # The demo runs on a training clock set to a day decision No. 241 was in force.
 DEMO_CLOCK_START ?= 2015-06-01
 
-.PHONY: setup demo test run migrate locales extract bench lint
+.PHONY: setup demo test run migrate locales extract bench lint merge-driver
 
 setup: $(STAMP) locales migrate
 
@@ -46,3 +46,8 @@ bench: setup
 	$(PY) bench/rules_bench.py
 	$(PY) bench/dispatcher_bench.py
 	$(PY) bench/outbox_bench.py
+
+# Parallel branches each add messages: merge the catalogs as a union of messages, not as text.
+merge-driver: $(STAMP)
+	git config merge.pounion.name "union of gettext catalogs"
+	git config merge.pounion.driver "$(abspath $(PY)) tools/po_union.py %O %A %B"
