@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.iin import age_on
 from bot.places import OTHER, load_places
 from bot.rules import Ruleset, Text, Thresholds
 from bot.rules.engine import one_month_after
@@ -144,11 +145,6 @@ class ApplicationView:
     @property
     def missing_documents(self) -> tuple[ChecklistLine, ...]:
         return tuple(line for line in self.checklist if line.files == 0)
-
-
-def age_on(birth: date, on: date) -> int:
-    """Full years on ``on``."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 # --- from the stored rows -------------------------------------------------------------------
