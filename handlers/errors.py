@@ -19,6 +19,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import locale_for
 from bot.logs import log_failure
@@ -102,6 +103,17 @@ async def _apologise(event: Update, data: dict[str, Any]) -> None:
         )
         state = data.get("state")
         if isinstance(state, FSMContext):
-            await show_current_step(message, state, data)
+            await _show_step_again(message, state, data)
     except Exception as exc:  # the apology itself must never crash the update
         log.error("apology failed: %s", type(exc).__name__)
+
+
+async def _show_step_again(message: Message, state: FSMContext, data: dict[str, Any]) -> None:
+    """The update's own session was closed with its rolled-back unit: reading the step through
+    it would check out a connection nobody returns, so the step is read in a session of its own."""
+    sessions: async_sessionmaker[AsyncSession] | None = data.get("sessions")
+    if sessions is None:
+        await show_current_step(message, state, data)
+        return
+    async with sessions() as session:
+        await show_current_step(message, state, {**data, "session": session})
