@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
+from bot.in_loop import check_in_loop
 from bot.middlewares import OnceMiddleware, UnitMiddleware, UserMiddleware
 from bot.places import load_places
 from bot.rules import Calendar, load_ruleset
@@ -148,6 +149,7 @@ def create_dispatcher(
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n))
     dp.include_routers(*routers())
+    check_in_loop(dp)
 
     async def close_resources() -> None:
         await dp.storage.close()

@@ -136,6 +136,28 @@ async def test_one_transaction_and_one_fsm_read_per_update(
                 s.startswith(("INSERT INTO users", "UPDATE users"))], seen
 
 
+async def test_no_filter_or_handler_waits_for_a_worker_thread(
+    day_dp: Dispatcher, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiogram runs a plain-function filter (F.text, a State) in a worker thread: a thread
+    hand-off per filter tried, the largest cost of an update before bot.in_loop."""
+    handed_off: list[Any] = []
+    real = asyncio.to_thread
+
+    async def counting(func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        handed_off.append(func)
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", counting)
+    p = persona(day_dp, bot)
+    await p.start_check()
+    await p.press("Pensioners and the elderly")
+    await p.type("hello")  # a typed answer: the message filters are tried too
+
+    assert handed_off == []
+    assert p.chat.screen is not None and p.chat.screen.flat_buttons  # the screens still came
+
+
 async def test_the_user_row_is_touched_once_a_day(
     day_dp: Dispatcher, bot: Bot, engine: AsyncEngine
 ) -> None:
