@@ -20,14 +20,15 @@ from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy import Text, cast, delete, exists, select, update
+from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage import driver
 from storage import unit as units
 from storage._upsert import dialect_insert
-from storage.models import FSMState, HandledUpdate, utcnow
+from storage.models import FSMState, utcnow
 
 KEY_SEPARATOR = ":"
 MAX_KEY_LENGTH = 255
@@ -125,34 +126,17 @@ class SQLStorage(BaseStorage):
     async def get_record(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
         """The state and the data in one read."""
         async with self._transaction() as session:
-            row = (
-                await session.execute(
-                    select(FSMState.state, FSMState.data).where(FSMState.key == build_key(key))
-                )
-            ).one_or_none()
-        return (None, {}) if row is None else (row.state, dict(row.data))
+            state, data = await driver.read_state(session, build_key(key))
+        return state, ({} if data is None else dict(data))
 
     async def get_record_and_seen(
         self, key: StorageKey, update: tuple[int, int]
     ) -> tuple[str | None, dict[str, Any], bool]:
         """The state, the data, and whether ``update`` (bot id, update id) was handled
         already: one statement where it would be two."""
-        db_key = build_key(key)
         async with self._transaction() as session:
-            row = (
-                await session.execute(
-                    select(
-                        exists().where(
-                            HandledUpdate.bot_id == update[0],
-                            HandledUpdate.update_id == update[1],
-                        ),
-                        select(FSMState.state).where(FSMState.key == db_key).scalar_subquery(),
-                        select(FSMState.data).where(FSMState.key == db_key).scalar_subquery(),
-                    )
-                )
-            ).one()
-        seen, state, data = row
-        return state, ({} if data is None else dict(data)), bool(seen)
+            state, data, seen = await driver.read_state_and_seen(session, build_key(key), update)
+        return state, ({} if data is None else dict(data)), seen
 
     async def set_record(
         self, key: StorageKey, state: StateType, data: Mapping[str, Any]
@@ -163,12 +147,9 @@ class SQLStorage(BaseStorage):
         name = _state_name(state)
         async with self._transaction() as session:
             if name is None and not payload:
-                await session.execute(delete(FSMState).where(FSMState.key == db_key))
-                return
-            await session.execute(
-                _record_upsert(session),
-                {"key": db_key, "state": name, "data": payload, "updated_at": utcnow()},
-            )
+                await driver.delete_state(session, db_key)
+            else:
+                await driver.write_state(session, db_key, name, payload, utcnow())
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         db_key = build_key(key)

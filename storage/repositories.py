@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import driver
 from storage._upsert import dialect_insert
 from storage.models import HandledUpdate, Screening, User, utcnow
 from storage.unit import note_user, write_later
@@ -111,20 +112,10 @@ class HandledUpdateRepo:
         self.session = session
 
     async def seen(self, bot_id: int, update_id: int) -> bool:
-        found = await self.session.scalar(
-            select(
-                exists().where(
-                    HandledUpdate.bot_id == bot_id, HandledUpdate.update_id == update_id
-                )
-            )
-        )
-        return bool(found)
+        return await driver.seen_update(self.session, bot_id, update_id)
 
     async def record(self, bot_id: int, update_id: int) -> None:
-        await self.session.execute(
-            insert(HandledUpdate),
-            {"bot_id": bot_id, "update_id": update_id, "handled_at": utcnow()},
-        )
+        await driver.record_update(self.session, bot_id, update_id, utcnow())
 
     async def purge(self, before: datetime) -> int:
         """Forget updates handled before ``before`` (Telegram redelivers for a day at most)."""

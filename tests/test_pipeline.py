@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import aiosqlite
 import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.methods import Response, SendMessage
@@ -36,15 +37,25 @@ SORRY = "Sorry, something went wrong on our side. Your answers are kept; let us 
 
 @contextmanager
 def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement sent to SQLite: through SQLAlchemy's cursor, and the few of every update
+    that storage.driver sends straight to aiosqlite."""
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         seen.append(statement.split()[0].upper() + " " + statement)
 
+    direct = aiosqlite.Connection.execute_fetchall
+
+    async def record_direct(self: Any, sql: str, parameters: Any = None) -> Any:
+        record(None, None, sql)
+        return await direct(self, sql, parameters)
+
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    aiosqlite.Connection.execute_fetchall = record_direct  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        aiosqlite.Connection.execute_fetchall = direct  # type: ignore[method-assign]
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 

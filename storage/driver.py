@@ -1,0 +1,150 @@
+"""The statements every update runs, as plain SQL on the update's own connection.
+
+Through the ORM each of them costs building the statement, its cache key, a greenlet switch and
+result processing, and on SQLite four hand-offs to aiosqlite's thread (cursor, execute, fetch,
+close): together more than the handlers' own work. The three of every update (read the state
+and "handled already?", write the state, record the update) are written out here once per
+dialect and run in the session's transaction: on SQLite straight on aiosqlite (one hand-off
+each), on PostgreSQL through SQLAlchemy's connection without the ORM (one round trip each).
+Values go through the columns' own SQLAlchemy types, so the rows are those the ORM writes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import unit as units
+from storage.models import FSMState, HandledUpdate
+
+READ_STATE_AND_SEEN = (
+    'SELECT EXISTS (SELECT 1 FROM handled_updates WHERE bot_id = ? AND update_id = ?), '
+    'f.state, f.data FROM (SELECT 1) AS one LEFT JOIN fsm_states AS f ON f."key" = ?'
+)
+READ_STATE = 'SELECT state, data FROM fsm_states WHERE "key" = ?'
+WRITE_STATE = (
+    'INSERT INTO fsm_states ("key", state, data, updated_at) VALUES (?, ?, ?, ?) '
+    'ON CONFLICT ("key") DO UPDATE SET state = excluded.state, data = excluded.data, '
+    'updated_at = excluded.updated_at'
+)
+DELETE_STATE = 'DELETE FROM fsm_states WHERE "key" = ?'
+RECORD_UPDATE = "INSERT INTO handled_updates (bot_id, update_id, handled_at) VALUES (?, ?, ?)"
+SEEN_UPDATE = "SELECT EXISTS (SELECT 1 FROM handled_updates WHERE bot_id = ? AND update_id = ?)"
+
+
+def _dialect(session: AsyncSession) -> Dialect:
+    bind = session.bind
+    if bind is None:  # pragma: no cover - sessions from create_session_factory are bound
+        raise RuntimeError("the session is not bound to an engine")
+    return bind.dialect
+
+
+@functools.cache
+def _for(sql: str, dialect_name: str) -> str:
+    """``?`` placeholders as the dialect's driver wants them (PostgreSQL: ``$1, $2, …``)."""
+    if dialect_name == "sqlite":
+        return sql
+    parts = sql.split("?")
+    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+def to_db(column: Any, value: Any, dialect: Dialect) -> Any:
+    """``value`` as the column's SQLAlchemy type hands it to this dialect's driver."""
+    process = _bind(column.type, dialect)
+    return value if process is None else process(value)
+
+
+def from_db(column: Any, value: Any, dialect: Dialect) -> Any:
+    process = _result(column.type, dialect)
+    return value if process is None or value is None else process(value)
+
+
+# Keyed by the type object and the dialect object: both live as long as the process.
+@functools.cache
+def _bind(type_: Any, dialect: Dialect) -> Any:
+    return type_.bind_processor(dialect)
+
+
+@functools.cache
+def _result(type_: Any, dialect: Dialect) -> Any:
+    return type_.result_processor(dialect, None)
+
+
+async def fetch_one(
+    session: AsyncSession, sql: str, params: Sequence[Any]
+) -> tuple[Any, ...] | None:
+    """The first row of ``sql`` run in the session's transaction, or None."""
+    dialect = _dialect(session)
+    connection = await session.connection()
+    if dialect.name == "sqlite":
+        raw: Any = (await connection.get_raw_connection()).driver_connection
+        rows = await raw.execute_fetchall(sql, tuple(params))
+        return tuple(rows[0]) if rows else None
+    row = (await connection.exec_driver_sql(_for(sql, dialect.name), tuple(params))).first()
+    return None if row is None else tuple(row)
+
+
+async def execute(session: AsyncSession, sql: str, params: Sequence[Any]) -> None:
+    """Run ``sql`` in the session's transaction (committed with it)."""
+    dialect = _dialect(session)
+    connection = await session.connection()
+    if dialect.name == "sqlite":
+        raw: Any = (await connection.get_raw_connection()).driver_connection
+        await raw.execute_fetchall(sql, tuple(params))
+        # The ORM's flush events do not see this write: mark the session as having written
+        # (on SQLite it now holds the write lock; see storage.unit).
+        session.info[units.WROTE] = True
+        return
+    await connection.exec_driver_sql(_for(sql, dialect.name), tuple(params))
+
+
+# -- the statements of every update ------------------------------------------------------------
+
+_FSM: Any = FSMState.__table__.c
+_HANDLED: Any = HandledUpdate.__table__.c
+
+
+async def read_state_and_seen(
+    session: AsyncSession, key: str, update: tuple[int, int]
+) -> tuple[str | None, dict[str, Any] | None, bool]:
+    dialect = _dialect(session)
+    row = await fetch_one(session, READ_STATE_AND_SEEN, (update[0], update[1], key))
+    assert row is not None  # one row always, from (SELECT 1)
+    seen, state, data = row
+    return state, from_db(_FSM.data, data, dialect), bool(seen)
+
+
+async def read_state(session: AsyncSession, key: str) -> tuple[str | None, dict[str, Any] | None]:
+    row = await fetch_one(session, READ_STATE, (key,))
+    if row is None:
+        return None, None
+    return row[0], from_db(_FSM.data, row[1], _dialect(session))
+
+
+async def write_state(
+    session: AsyncSession, key: str, state: str | None, data: dict[str, Any], at: Any
+) -> None:
+    dialect = _dialect(session)
+    await execute(session, WRITE_STATE, (
+        key, state, to_db(_FSM.data, data, dialect), to_db(_FSM.updated_at, at, dialect),
+    ))
+
+
+async def delete_state(session: AsyncSession, key: str) -> None:
+    await execute(session, DELETE_STATE, (key,))
+
+
+async def record_update(session: AsyncSession, bot_id: int, update_id: int, at: Any) -> None:
+    dialect = _dialect(session)
+    await execute(session, RECORD_UPDATE,
+                  (bot_id, update_id, to_db(_HANDLED.handled_at, at, dialect)))
+
+
+async def seen_update(session: AsyncSession, bot_id: int, update_id: int) -> bool:
+    row = await fetch_one(session, SEEN_UPDATE, (bot_id, update_id))
+    return bool(row and row[0])
+
