@@ -74,16 +74,25 @@ def _result(type_: Any, dialect: Dialect) -> Any:
     return type_.result_processor(dialect, None)
 
 
+async def _aiosqlite(session: AsyncSession) -> Any:
+    """The aiosqlite connection of the session's transaction (kept until it ends)."""
+    raw = session.info.get(units.DRIVER)
+    if raw is None:
+        connection = await session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        session.info[units.DRIVER] = raw
+    return raw
+
+
 async def fetch_one(
     session: AsyncSession, sql: str, params: Sequence[Any]
 ) -> tuple[Any, ...] | None:
     """The first row of ``sql`` run in the session's transaction, or None."""
     dialect = _dialect(session)
-    connection = await session.connection()
     if dialect.name == "sqlite":
-        raw: Any = (await connection.get_raw_connection()).driver_connection
-        rows = await raw.execute_fetchall(sql, tuple(params))
+        rows = await (await _aiosqlite(session)).execute_fetchall(sql, tuple(params))
         return tuple(rows[0]) if rows else None
+    connection = await session.connection()
     row = (await connection.exec_driver_sql(_for(sql, dialect.name), tuple(params))).first()
     return None if row is None else tuple(row)
 
@@ -91,14 +100,13 @@ async def fetch_one(
 async def execute(session: AsyncSession, sql: str, params: Sequence[Any]) -> None:
     """Run ``sql`` in the session's transaction (committed with it)."""
     dialect = _dialect(session)
-    connection = await session.connection()
     if dialect.name == "sqlite":
-        raw: Any = (await connection.get_raw_connection()).driver_connection
-        await raw.execute_fetchall(sql, tuple(params))
+        await (await _aiosqlite(session)).execute_fetchall(sql, tuple(params))
         # The ORM's flush events do not see this write: mark the session as having written
         # (on SQLite it now holds the write lock; see storage.unit).
         session.info[units.WROTE] = True
         return
+    connection = await session.connection()
     await connection.exec_driver_sql(_for(sql, dialect.name), tuple(params))
 
 

@@ -142,9 +142,13 @@ class SQLStorage(BaseStorage):
         self, key: StorageKey, state: StateType, data: Mapping[str, Any]
     ) -> None:
         """The state and the data in one write (the row goes when both are empty)."""
-        payload = _checked_data(key, data)
+        await self.write_checked(key, _state_name(state), _checked_data(key, data))
+
+    async def write_checked(
+        self, key: StorageKey, name: str | None, payload: dict[str, Any]
+    ) -> None:
+        """:meth:`set_record` of data already checked (UnitStorage checks it when it is set)."""
         db_key = build_key(key)
-        name = _state_name(state)
         async with self._transaction() as session:
             if name is None and not payload:
                 await driver.delete_state(session, db_key)
@@ -305,7 +309,7 @@ class UnitStorage(BaseStorage):
         async def write() -> None:
             record.dirty = False
             if isinstance(self.inner, SQLStorage):
-                await self.inner.set_record(key, record.state, record.data)
+                await self.inner.write_checked(key, record.state, record.data)
             elif isinstance(self.inner, RedisStorage):
                 await _redis_write(self.inner, key, record.state, record.data)
             else:

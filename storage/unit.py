@@ -28,6 +28,8 @@ AFTER_COMMIT = "after_commit"
 USERS_CHANGED = "users_changed"
 # Set once the session has written during its update (on SQLite it then holds the write lock).
 WROTE = "wrote"
+# The driver connection of the session's transaction, for storage.driver (gone when it ends).
+DRIVER = "driver_connection"
 
 
 @dataclass
@@ -66,6 +68,11 @@ def _flushed(session: Session, flush_context: UOWTransaction) -> None:
 @event.listens_for(Session, "after_rollback")
 def _ended(session: Session) -> None:
     session.info.pop(WROTE, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _released(session: Session, transaction: Any) -> None:
+    session.info.pop(DRIVER, None)
 
 
 @event.listens_for(Session, "do_orm_execute")
