@@ -3,12 +3,12 @@
 Through the ORM each of them costs building the statement, its cache key, a greenlet switch and
 result processing, and on SQLite four hand-offs to aiosqlite's thread (cursor, execute, fetch,
 close): together more than the handlers' own work. The three of every update (read the state
-and "handled already?", write the state, record the update) are written out here once per
-dialect and run in the session's transaction: on SQLite straight on aiosqlite (one hand-off
-each), on PostgreSQL through SQLAlchemy's connection without the ORM (one round trip each).
-Values go through the columns' own SQLAlchemy types, so the rows are those the ORM writes.
+and "handled already?", write the state, record the update) are written out here once and run
+on the session's connection: on SQLite straight on aiosqlite (one hand-off each), on
+PostgreSQL reads and the update's record straight on asyncpg, other writes through
+SQLAlchemy's connection (which opens the transaction) without the ORM. Values go through the
+columns' own SQLAlchemy types, so the rows are those the ORM writes.
 """
-
 from __future__ import annotations
 
 import functools
@@ -74,8 +74,9 @@ def _result(type_: Any, dialect: Dialect) -> Any:
     return type_.result_processor(dialect, None)
 
 
-async def _aiosqlite(session: AsyncSession) -> Any:
-    """The aiosqlite connection of the session's transaction (kept until it ends)."""
+async def _driver(session: AsyncSession) -> Any:
+    """The driver's connection of the session's transaction, aiosqlite's or asyncpg's
+    (kept until the transaction ends)."""
     raw = session.info.get(units.DRIVER)
     if raw is None:
         connection = await session.connection()
@@ -90,10 +91,11 @@ async def fetch_one(
     """The first row of ``sql`` run in the session's transaction, or None."""
     dialect = _dialect(session)
     if dialect.name == "sqlite":
-        rows = await (await _aiosqlite(session)).execute_fetchall(sql, tuple(params))
+        rows = await (await _driver(session)).execute_fetchall(sql, tuple(params))
         return tuple(rows[0]) if rows else None
-    connection = await session.connection()
-    row = (await connection.exec_driver_sql(_for(sql, dialect.name), tuple(params))).first()
+    # A read needs no transaction of its own: on asyncpg it runs in the session's if one is
+    # open, else alone, without the BEGIN SQLAlchemy would send first.
+    row = await (await _driver(session)).fetchrow(_for(sql, dialect.name), *params)
     return None if row is None else tuple(row)
 
 
@@ -101,7 +103,7 @@ async def execute(session: AsyncSession, sql: str, params: Sequence[Any]) -> Non
     """Run ``sql`` in the session's transaction (committed with it)."""
     dialect = _dialect(session)
     if dialect.name == "sqlite":
-        await (await _aiosqlite(session)).execute_fetchall(sql, tuple(params))
+        await (await _driver(session)).execute_fetchall(sql, tuple(params))
         # The ORM's flush events do not see this write: mark the session as having written
         # (on SQLite it now holds the write lock; see storage.unit).
         session.info[units.WROTE] = True
@@ -147,9 +149,15 @@ async def delete_state(session: AsyncSession, key: str) -> None:
 
 
 async def record_update(session: AsyncSession, bot_id: int, update_id: int, at: Any) -> None:
+    """The update's id, last of its writes. On PostgreSQL it goes straight to asyncpg: with
+    the others in their transaction when the update wrote anything else (every other write
+    opens one), else as one statement alone, without a BEGIN and a COMMIT around it."""
     dialect = _dialect(session)
-    await execute(session, RECORD_UPDATE,
-                  (bot_id, update_id, to_db(_HANDLED.handled_at, at, dialect)))
+    params = (bot_id, update_id, to_db(_HANDLED.handled_at, at, dialect))
+    if dialect.name == "postgresql":
+        await (await _driver(session)).execute(_for(RECORD_UPDATE, dialect.name), *params)
+        return
+    await execute(session, RECORD_UPDATE, params)
 
 
 async def seen_update(session: AsyncSession, bot_id: int, update_id: int) -> bool:

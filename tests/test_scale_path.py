@@ -71,3 +71,37 @@ async def test_redis_url_puts_the_conversations_in_redis(database_url: str) -> N
     assert isinstance(without.storage.inner, SQLStorage)
     for dp in (with_redis, without):
         await dp.emit_shutdown()
+
+
+async def test_an_update_delivered_again_is_skipped_on_postgresql_and_redis(bot: Bot) -> None:
+    """The update's id is recorded on its own (no other write, no transaction around it) and
+    still stops a redelivery: the tick stays, nothing is said twice."""
+    async with postgres_database() as url, migrated_engine(url) as engine, \
+            redis_storage() as fsm:
+        settings = Settings(_env_file=None, database_url=url, redis_url=None)
+        dp = create_dispatcher(settings, engine=engine, storage=fsm, today=lambda: DAY)
+        p = Persona(LocalChat(dp, bot, language_code="ru"), dp["i18n"], "ru")
+        await p.start_check()
+        await p.press("Pensioners and the elderly")
+        state = dp.fsm.get_context(bot, chat_id=100, user_id=100)
+        ticked = (await state.get_data())["screening"]["answers"]["groups"]
+        requests_before = len(p.chat.session.requests)
+
+        assert p.chat.last_update is not None
+        await dp.feed_update(bot, p.chat.last_update)
+
+        assert (await state.get_data())["screening"]["answers"]["groups"] == ticked == ["elderly"]
+        assert len(p.chat.session.requests) == requests_before
+
+
+async def test_a_connection_the_server_closed_is_replaced_on_checkout() -> None:
+    """After a database restart the pool holds closed connections: the next session gets a
+    working one, not an error (without a ping to the server on every checkout)."""
+    async with postgres_database() as url, migrated_engine(url) as engine:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.close()  # type: ignore[union-attr]
+        assert engine.pool.checkedin() == 1  # the closed one is back in the pool
+
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("SELECT 1")).scalar() == 1
