@@ -32,7 +32,7 @@ from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
 from storage.db import create_engine, create_session_factory, pool_capacity
 from storage.fsm import SQLStorage, UnitStorage
-from storage.isolation import ChatIsolation
+from storage.isolation import ChatIsolation, RedisChatIsolation
 from storage.retention import PURGE_EVERY_SECONDS, purge, purge_handled_updates
 
 # Bot API accepts any well-formed token shape; this one is never sent anywhere.
@@ -97,7 +97,7 @@ def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
     from aiogram.fsm.storage.redis import RedisStorage
 
     if isinstance(storage, RedisStorage):
-        return storage.create_isolation()
+        return RedisChatIsolation(storage)
     return ChatIsolation()
 
 

@@ -360,10 +360,22 @@ class UnitStorage(BaseStorage):
 
 async def _redis_read(storage: RedisStorage, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
     build = storage.key_builder.build
-    state, data = await storage.redis.mget(build(key, "state"), build(key, "data"))
+    return redis_record(storage, *await storage.redis.mget(build(key, "state"), build(key, "data")))
+
+
+def redis_record(storage: RedisStorage, state: Any, data: Any) -> tuple[str | None, dict[str, Any]]:
+    """The state and the data as Redis returns them (bytes, JSON), decoded as aiogram does."""
     if isinstance(state, bytes):
         state = state.decode()
     return state, (storage.json_loads(data) if data else {})
+
+
+def prefetched(key: StorageKey, state: str | None, data: dict[str, Any]) -> None:
+    """The record of ``key`` read already (storage.isolation reads it with the chat's lock):
+    the update's unit of work uses it instead of reading it again."""
+    unit = units.current()
+    if unit is not None and key not in unit.fsm:
+        unit.fsm[key] = _Record(state, data)
 
 
 async def _redis_write(

@@ -1,17 +1,32 @@
-"""One update at a time per chat within a process, with no lock kept for a quiet chat.
+"""One update at a time per chat: within a process, or across instances through Redis.
 
 aiogram's SimpleEventIsolation keeps a lock per key forever (10 000 locks after 10 000 users);
-here a key's lock lives only while an update holds it or waits for it.
+here a key's lock lives only while an update holds it or waits for it. Across instances the
+lock is a Redis key, as aiogram's RedisEventIsolation, taken in the round trip that also reads
+the chat's state.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+
+from storage.fsm import prefetched, redis_record
+
+log = logging.getLogger(__name__)
+
+# Deletes the lock only if it is still ours (it may have expired and been taken by another).
+_RELEASE = """
+if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end
+return 0
+"""
 
 
 @dataclass
@@ -46,3 +61,41 @@ class ChatIsolation(BaseEventIsolation):
 
     async def close(self) -> None:
         self._entries.clear()
+
+
+class RedisChatIsolation(BaseEventIsolation):
+    """A Redis lock per chat (aiogram's key and 60-second expiry), so two instances never run
+    one chat's updates at once. It is taken in one round trip with the read of the chat's
+    state, which the update's unit of work then uses (storage.fsm.prefetched): aiogram's lock
+    and the read would be two, and its release a third."""
+
+    def __init__(self, storage: RedisStorage, *, expire_seconds: float = 60.0,
+                 retry_seconds: float = 0.05) -> None:
+        self.storage = storage
+        self.expire_ms = int(expire_seconds * 1000)
+        self.retry_seconds = retry_seconds
+        self._release = storage.redis.register_script(_RELEASE)
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        build = self.storage.key_builder.build
+        name, token = build(key, "lock"), uuid.uuid4().hex
+        while True:
+            # Not a transaction: the read runs right after the lock is taken, and any writer of
+            # this chat's state writes it while holding the lock, so the read is the latest.
+            async with self.storage.redis.pipeline(transaction=False) as pipe:
+                pipe.set(name, token, nx=True, px=self.expire_ms)
+                pipe.mget(build(key, "state"), build(key, "data"))
+                taken, (state, data) = await pipe.execute()
+            if taken:
+                break
+            await asyncio.sleep(self.retry_seconds)
+        prefetched(key, *redis_record(self.storage, state, data))
+        try:
+            yield
+        finally:
+            if not await self._release(keys=[name], args=[token]):
+                log.warning("a chat lock expired before its update ended")
+
+    async def close(self) -> None:
+        """Nothing to do: the Redis client belongs to the storage."""
