@@ -3,8 +3,9 @@
 Through the ORM each of them costs building the statement, its cache key, a greenlet switch and
 result processing, and on SQLite four hand-offs to aiosqlite's thread (cursor, execute, fetch,
 close): together more than the handlers' own work. The three of every update (read the state
-and "handled already?", write the state, record the update) are written out here once and run
-on the session's connection: on SQLite straight on aiosqlite (one hand-off each), on
+and "handled already?", write the state, record the update), and the two of a user's first
+update of the day (their language, seen now), are written out here once and run on the
+session's connection: on SQLite straight on aiosqlite (one hand-off each), on
 PostgreSQL reads and the update's record straight on asyncpg, other writes through
 SQLAlchemy's connection (which opens the transaction) without the ORM. Values go through the
 columns' own SQLAlchemy types, so the rows are those the ORM writes.
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import unit as units
-from storage.models import FSMState, HandledUpdate
+from storage.models import FSMState, HandledUpdate, User
 
 READ_STATE_AND_SEEN = (
     'SELECT EXISTS (SELECT 1 FROM handled_updates WHERE bot_id = ? AND update_id = ?), '
@@ -34,6 +35,12 @@ WRITE_STATE = (
 DELETE_STATE = 'DELETE FROM fsm_states WHERE "key" = ?'
 RECORD_UPDATE = "INSERT INTO handled_updates (bot_id, update_id, handled_at) VALUES (?, ?, ?)"
 SEEN_UPDATE = "SELECT EXISTS (SELECT 1 FROM handled_updates WHERE bot_id = ? AND update_id = ?)"
+# A user's first update of the day (bot.middlewares.UserMiddleware): their language, and seen now.
+READ_LANGUAGE = "SELECT language FROM users WHERE id = ?"
+TOUCH_USER = (
+    "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen"
+)
 
 
 def _dialect(session: AsyncSession) -> Dialect:
@@ -116,6 +123,7 @@ async def execute(session: AsyncSession, sql: str, params: Sequence[Any]) -> Non
 
 _FSM: Any = FSMState.__table__.c
 _HANDLED: Any = HandledUpdate.__table__.c
+_USERS: Any = User.__table__.c
 
 
 async def read_state_and_seen(
@@ -164,3 +172,14 @@ async def seen_update(session: AsyncSession, bot_id: int, update_id: int) -> boo
     row = await fetch_one(session, SEEN_UPDATE, (bot_id, update_id))
     return bool(row and row[0])
 
+
+
+async def read_language(session: AsyncSession, user_id: int) -> str | None:
+    row = await fetch_one(session, READ_LANGUAGE, (user_id,))
+    return None if row is None else row[0]
+
+
+async def touch_user(session: AsyncSession, user_id: int, at: Any) -> None:
+    dialect = _dialect(session)
+    seen = to_db(_USERS.last_seen, at, dialect)
+    await execute(session, TOUCH_USER, (user_id, seen, seen))

@@ -23,27 +23,17 @@ class UserRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def touch(self, user_id: int) -> User:
+    async def touch(self, user_id: int) -> None:
         """Record that ``user_id`` was seen now: insert, or update ``last_seen`` only.
 
         One atomic ``INSERT ... ON CONFLICT DO UPDATE``: two instances touching the same new
-        user at once never clash, and ``first_seen`` is kept.
+        user at once never clash, and ``first_seen`` is kept. Run once a day per user by
+        bot.middlewares (storage.driver: no ORM for it).
         """
-        now = utcnow()
-        insert = dialect_insert(self.session, User).values(
-            id=user_id, first_seen=now, last_seen=now
-        )
-        upsert = insert.on_conflict_do_update(
-            index_elements=[User.id], set_={"last_seen": insert.excluded.last_seen}
-        ).returning(User)
-        # populate_existing: a User already in this session's identity map is refreshed too.
-        result = await self.session.scalars(upsert, execution_options={"populate_existing": True})
-        user: User = result.one()
-        return user
+        await driver.touch_user(self.session, user_id, utcnow())
 
     async def get_language(self, user_id: int) -> str | None:
-        result = await self.session.scalar(select(User.language).where(User.id == user_id))
-        return result
+        return await driver.read_language(self.session, user_id)
 
     async def set_language(self, user_id: int, lang: str) -> None:
         """Save the user's language (a two-letter code), creating the user if needed."""

@@ -19,12 +19,20 @@ pytestmark = pytest.mark.asyncio
 USER_ID = 7_000_000_001  # beyond 32 bits, like real Telegram ids
 
 
-async def test_touch_creates_the_user(session: AsyncSession) -> None:
-    before = datetime.now(UTC)
-    user = await UserRepo(session).touch(USER_ID)
-    await session.commit()
+async def stored_user(session_factory: async_sessionmaker[AsyncSession]) -> User:
+    async with session_factory() as session:
+        user = await session.get(User, USER_ID)
+    assert user is not None
+    return user
 
-    assert user.id == USER_ID
+
+async def test_touch_creates_the_user(session_factory: async_sessionmaker[AsyncSession]) -> None:
+    before = datetime.now(UTC)
+    async with session_factory() as session:
+        await UserRepo(session).touch(USER_ID)
+        await session.commit()
+
+    user = await stored_user(session_factory)
     assert user.language is None
     assert user.first_seen == user.last_seen
     assert user.first_seen.tzinfo is not None
@@ -35,9 +43,10 @@ async def test_touch_twice_keeps_first_seen_and_moves_last_seen(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     async with session_factory() as session:
-        first = await UserRepo(session).touch(USER_ID)
+        await UserRepo(session).touch(USER_ID)
         await session.commit()
-        first_seen = first.first_seen
+    first_seen = (await stored_user(session_factory)).first_seen
+    async with session_factory() as session:
         # Pretend the first visit was an hour ago.
         an_hour_ago = first_seen - timedelta(hours=1)
         await session.execute(
@@ -48,33 +57,32 @@ async def test_touch_twice_keeps_first_seen_and_moves_last_seen(
         await session.commit()
 
     async with session_factory() as session:
-        again = await UserRepo(session).touch(USER_ID)
+        await UserRepo(session).touch(USER_ID)
         await session.commit()
-        assert again.first_seen == an_hour_ago
-        assert again.last_seen >= first_seen > an_hour_ago
 
-    async with session_factory() as session:  # and that is what the database holds
-        stored = await session.get(User, USER_ID)
-        assert stored is not None
-        assert stored.first_seen == an_hour_ago
-        assert stored.last_seen == again.last_seen
+    stored = await stored_user(session_factory)
+    assert stored.first_seen == an_hour_ago
+    assert stored.last_seen >= first_seen > an_hour_ago
 
 
-async def test_touch_refreshes_a_user_already_in_the_session(session: AsyncSession) -> None:
+async def test_touch_is_seen_in_its_own_transaction(session: AsyncSession) -> None:
+    """The touch runs on the session's own connection: the same transaction reads it."""
     repo = UserRepo(session)
-    user = await repo.touch(USER_ID)
-    old_last_seen = user.last_seen
-    await asyncio.sleep(0.01)
-    again = await repo.touch(USER_ID)
-    assert again is user
-    assert again.last_seen > old_last_seen
+    await repo.touch(USER_ID)
+    assert await session.scalar(select(func.count()).select_from(User)) == 1
+    await session.rollback()
+    assert await session.scalar(select(func.count()).select_from(User)) == 0
 
 
-async def test_touch_keeps_the_language(session: AsyncSession) -> None:
-    repo = UserRepo(session)
-    await repo.set_language(USER_ID, "kk")
-    user = await repo.touch(USER_ID)
-    assert user.language == "kk"
+async def test_touch_keeps_the_language(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory() as session:
+        repo = UserRepo(session)
+        await repo.set_language(USER_ID, "kk")
+        await repo.touch(USER_ID)
+        await session.commit()
+    assert (await stored_user(session_factory)).language == "kk"
 
 
 async def test_concurrent_touch_of_a_new_user_from_two_instances(engine: AsyncEngine) -> None:
