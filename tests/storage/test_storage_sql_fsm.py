@@ -159,3 +159,30 @@ async def test_conversation_survives_a_restart(tmp_path: Path) -> None:
         assert await restarted.get_data(KEY) == {"age": 67, "district": "Созақ"}
     finally:
         await engine.dispose()
+
+
+async def test_a_record_written_at_an_updates_end_is_the_row_the_orm_reads(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """storage.driver writes the state as plain SQL: the row (its JSON, its time) must be what
+    the ORM reads back, or the purge of idle conversations would misjudge its age."""
+    from datetime import UTC, datetime
+
+    from storage.models import utcnow
+
+    storage = SQLStorage(session_factory)
+    before = utcnow()
+    await storage.set_record(KEY, "Screening:age", {"answers": {"name": "Әсел", "n": [1, 2]}})
+    after = utcnow()
+
+    async with session_factory() as session:
+        row = await session.get(FSMState, build_key(KEY))
+        assert row is not None
+        assert row.state == "Screening:age"
+        assert row.data == {"answers": {"name": "Әсел", "n": [1, 2]}}
+        assert row.updated_at.tzinfo is not None and before <= row.updated_at <= after
+        older = await session.scalar(select(func.count()).select_from(FSMState).where(
+            FSMState.updated_at < datetime(2100, 1, 1, tzinfo=UTC)))
+        assert older == 1
+    assert await storage.get_record(KEY) == ("Screening:age",
+                                             {"answers": {"name": "Әсел", "n": [1, 2]}})
