@@ -20,12 +20,14 @@ def routers() -> list[Router]:
     return [
         # First: it keeps the citizen conversation out of the staff chat.
         own_presses(staff.build_router()),
+        # First of the citizen's: it takes most updates, and none that another router would
+        # take (its buttons "s:…", "m:check" and "m:documents"; plain text in its own state).
+        private_only(own_presses(screening.build_router())),
         # Before start: /cancel inside an application also erases the draft and its files.
         private_only(own_presses(application.build_router())),
         private_only(own_presses(start.build_router())),
         private_only(own_presses(forget.build_router())),
         private_only(own_presses(menu.build_router())),
-        private_only(own_presses(screening.build_router())),
         private_only(errors.build_router()),
         groups.build_router(),
     ]
