@@ -102,7 +102,8 @@ async def test_forged_callback_data_changes_nothing(persona_on, bot: Bot, lang: 
     await p.press("➖ None of these")
     forged_on_members = ("s:members:pick:0", "s:members:pick:bogus", "s:members:pick:99",
                          "s:members:edit:bogus", "s:members:skip:", "s:groups:next:",
-                         "s:members:toggle:hardship", *FORGED_OLD_FORMAT)
+                         "s:members:toggle:hardship", "s:members:new:", "s:members:details:",
+                         "s:members:pdf:", *FORGED_OLD_FORMAT)
     before = await screening(p, bot)
     for data in forged_on_members:
         replies = await p.chat.click_data(data)
