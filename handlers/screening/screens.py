@@ -114,8 +114,7 @@ def _rows(step: str, a: Answers, plan: list[str], ruleset: Ruleset, today: date)
     if kind == "groups":
         return toggles(texts.group_labels(), a.groups)
     if kind == "group":
-        every = texts.status_labels()
-        labels = {s: every[s] for s in GROUPS[arg]}
+        labels = {s: texts.status_label(s) for s in GROUPS[arg]}
         rows = toggles(labels, a.statuses)
         if arg == "family":
             label = _("Children under 18 with a disability, HIV or without parental care")
