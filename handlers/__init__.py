@@ -10,19 +10,24 @@ def routers() -> list[Router]:
     # (handlers.formatting, …), so importing this package must not import every router.
     from handlers import application, errors, forget, groups, menu, staff, start
     from handlers.groups import private_only
+    from handlers.routing import own_presses
     from handlers.screening import router as screening
 
     # Built anew per dispatcher: an aiogram router can belong to one parent only.
     # The citizen conversations run in private chats only; groups get one hint (groups.py),
-    # after any router meant for a group (the staff chat).
+    # after any router meant for a group (the staff chat). A router skips at once the presses
+    # of buttons none of its handlers takes (own_presses), before its other checks.
     return [
-        staff.build_router(),  # first: it keeps the citizen conversation out of the staff chat
+        # First: it keeps the citizen conversation out of the staff chat.
+        own_presses(staff.build_router()),
+        # First of the citizen's: it takes most updates, and none that another router would
+        # take (its buttons "s:…", "m:check" and "m:documents"; plain text in its own state).
+        private_only(own_presses(screening.build_router())),
         # Before start: /cancel inside an application also erases the draft and its files.
-        private_only(application.build_router()),
-        private_only(start.build_router()),
-        private_only(forget.build_router()),
-        private_only(menu.build_router()),
-        private_only(screening.build_router()),
+        private_only(own_presses(application.build_router())),
+        private_only(own_presses(start.build_router())),
+        private_only(own_presses(forget.build_router())),
+        private_only(own_presses(menu.build_router())),
         private_only(errors.build_router()),
         groups.build_router(),
     ]

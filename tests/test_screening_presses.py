@@ -10,6 +10,7 @@ import pytest
 from aiogram import Bot
 from aiogram.types import Chat
 
+from handlers.screening.keyboards import SCB, pack
 from tests.test_screening import LANGS, Persona, persona_on  # noqa: F401  (fixture)
 
 EARLIER = "That button is from an earlier message: nothing was changed."
@@ -101,7 +102,8 @@ async def test_forged_callback_data_changes_nothing(persona_on, bot: Bot, lang: 
     await p.press("➖ None of these")
     forged_on_members = ("s:members:pick:0", "s:members:pick:bogus", "s:members:pick:99",
                          "s:members:edit:bogus", "s:members:skip:", "s:groups:next:",
-                         "s:members:toggle:hardship", *FORGED_OLD_FORMAT)
+                         "s:members:toggle:hardship", "s:members:new:", "s:members:details:",
+                         "s:members:pdf:", *FORGED_OLD_FORMAT)
     before = await screening(p, bot)
     for data in forged_on_members:
         replies = await p.chat.click_data(data)
@@ -145,3 +147,13 @@ async def test_commands_ignore_case(persona_on, command: str) -> None:  # noqa: 
     assert p.t("🔎 What assistance may I get?") in str(replies[-1].buttons)
     assert p.t("Sorry, I did not understand that. Please use the buttons below.") not in (
         texts(replies))
+
+
+def test_button_data_is_what_the_callback_model_packs() -> None:
+    """Buttons are packed as strings (no model each): the handlers' SCB.filter() reads them."""
+    assert pack("toggle", "hiv", "child.0") == SCB(step="child.0", act="toggle", arg="hiv").pack()
+    assert SCB.unpack(pack("result")) == SCB(act="result")
+    with pytest.raises(ValueError):
+        pack("pick", "a:b")  # the separator inside a value
+    with pytest.raises(ValueError):
+        pack("pick", "x" * 64)  # longer than Telegram takes

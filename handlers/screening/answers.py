@@ -6,7 +6,7 @@ answers every time, so Back, review and resume need no bookkeeping of their own.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -56,7 +56,12 @@ class Answers:
         return cls(**known)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A copy that shares nothing with the answers. Fields are JSON: scalars, lists of
+        strings, and the children's flat dicts (dataclasses.asdict took ten times as long)."""
+        return {
+            k: [dict(x) if isinstance(x, dict) else x for x in v] if isinstance(v, list) else v
+            for k, v in vars(self).items()
+        }
 
     # -- what a step still needs -----------------------------------------------------------
     def ticks(self, step: str) -> set[str]:

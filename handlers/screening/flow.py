@@ -23,8 +23,8 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.rules import Ruleset
 from bot.services.law import can_apply
 from handlers.screening.answers import Answers
-from handlers.screening.keyboards import callback_data
-from handlers.screening.screens import render_step
+from handlers.screening.keyboards import packed
+from handlers.screening.screens import render_step, step_keys
 
 KEY = "screening"
 Today = Callable[[], date]
@@ -137,6 +137,10 @@ class Flow:
         )
 
     def offers(self, data: str | None) -> bool:
-        """The press is of a button the current screen shows: nothing else is obeyed."""
-        return data is not None and data in callback_data(self.screen()[1])
-
+        """The press is of a button the current screen shows: nothing else is obeyed. Checked
+        against the screen's keys, without its texts or buttons."""
+        if data is None:
+            return False
+        keys = step_keys(self.step, self.answers, self.plan(), why_open=bool(self.data.get("why")),
+                         ruleset=self.ruleset, today=self.today, guess=self.data.get("guess"))
+        return data in packed(keys, self.step)

@@ -1,8 +1,16 @@
-"""Buttons of the screening screens."""
+"""Buttons of the screening screens.
+
+A step's screen is laid out as keys (label, act, argument) and becomes Telegram buttons only
+when it is shown, with the step written into each: a press is checked against the keys alone
+(Flow.offers), and no button is built twice. Callback data is packed as a string, the same as
+``SCB(...).pack()`` gives, without a model per button (a screen has up to 25 of them).
+"""
 
 from __future__ import annotations
 
-from aiogram.filters.callback_data import CallbackData
+from typing import NamedTuple
+
+from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
@@ -17,60 +25,71 @@ class SCB(CallbackData, prefix="s"):
     arg: str = ""
 
 
+class Key(NamedTuple):
+    """A button of a step's screen before it is built."""
+
+    text: str
+    act: str
+    arg: str = ""
+
+
+Keys = list[list[Key]]
 Rows = list[list[InlineKeyboardButton]]
 
 
-def button(text: str, act: str, arg: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=SCB(act=act, arg=arg).pack())
+def pack(act: str, arg: str = "", step: str = "") -> str:
+    """What ``SCB(step=step, act=act, arg=arg).pack()`` gives, with the same checks."""
+    sep = SCB.__separator__
+    data = sep.join((SCB.__prefix__, step, act, arg))
+    if data.count(sep) != 3 or len(data.encode()) > MAX_CALLBACK_LENGTH:
+        raise ValueError(f"Bad screening callback data {data!r}")
+    return data
 
 
-def stamp(rows: Rows, step: str) -> Rows:
-    """The step written into every screening button of a screen (built with step "")."""
-    blank = f"{SCB.__prefix__}{SCB.__separator__}{SCB.__separator__}"  # "s::"
-
-    def stamped(b: InlineKeyboardButton) -> InlineKeyboardButton:
-        if b.callback_data is None or not b.callback_data.startswith(blank):
-            return b
-        data = blank[:-1] + step + b.callback_data[len(blank) - 1 :]
-        return b.model_copy(update={"callback_data": data})
-
-    return [[stamped(b) for b in row] for row in rows]
+def button(text: str, act: str, arg: str = "", step: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=pack(act, arg, step))
 
 
-def toggles(labels: dict[str, str], ticked: set[str] | list[str]) -> Rows:
+def buttons(keys: Keys, step: str) -> Rows:
+    """A step's buttons, each carrying the step."""
+    return [[button(k.text, k.act, k.arg, step) for k in row] for row in keys]
+
+
+def packed(keys: Keys, step: str) -> set[str]:
+    """The callback data of a step's buttons, without building them."""
+    return {pack(k.act, k.arg, step) for row in keys for k in row}
+
+
+def toggles(labels: dict[str, str], ticked: set[str] | list[str]) -> Keys:
     return [
-        [button(("✅ " if key in ticked else "⬜ ") + label, "toggle", key)]
+        [Key(("✅ " if key in ticked else "⬜ ") + label, "toggle", key)]
         for key, label in labels.items()
     ]
 
 
-def picks(labels: dict[str, str], chosen: str | None, per_row: int = 1) -> Rows:
-    buttons = [
-        button(("🔘 " if key == chosen else "") + label, "pick", key)
-        for key, label in labels.items()
+def picks(labels: dict[str, str], chosen: str | None, per_row: int = 1) -> Keys:
+    keys = [
+        Key(("🔘 " if key == chosen else "") + label, "pick", key) for key, label in labels.items()
     ]
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    return [keys[i : i + per_row] for i in range(0, len(keys), per_row)]
 
 
-def none_button() -> Rows:
+def none_button() -> Keys:
     """The explicit "nothing here" of a checklist: Next with nothing ticked asks for it."""
-    return [[button(_("➖ None of these"), "none")]]
+    return [[Key(_("➖ None of these"), "none")]]
 
 
-def navigation(*, why_open: bool, can_skip: bool = False, can_go_on: bool = True) -> Rows:
-    rows: Rows = []
+def navigation(*, why_open: bool, can_skip: bool = False, can_go_on: bool = True) -> Keys:
+    rows: Keys = []
     if can_skip:
-        rows.append([button(_("Skip ⏭"), "skip")])
-    rows.append([button(_("❓ Hide the reason") if why_open else _("❓ Why do we ask?"), "why")])
-    last = [button(_("⬅️ Back"), "back")]
+        rows.append([Key(_("Skip ⏭"), "skip")])
+    rows.append([Key(_("❓ Hide the reason") if why_open else _("❓ Why do we ask?"), "why")])
+    last = [Key(_("⬅️ Back"), "back")]
     if can_go_on:
-        last.append(button(_("Next ➡️"), "next"))
+        last.append(Key(_("Next ➡️"), "next"))
     rows.append(last)
     return rows
 
 
 def markup(rows: Rows) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
-
-def callback_data(keyboard: InlineKeyboardMarkup) -> set[str]:
-    return {b.callback_data for row in keyboard.inline_keyboard for b in row if b.callback_data}

@@ -356,12 +356,16 @@ async def _last_answers(query: CallbackQuery, session: AsyncSession) -> dict[str
 
 def build_router() -> Router:
     router = Router(name="screening")
+    # First, as most updates are presses on a step's screen: buttons that carry a step are
+    # only those (a result's and the entry's carry none), so none of the below would take one
+    # but as forged. The state is checked before the data is unpacked.
+    router.callback_query.register(on_button, Screening.active, SCB.filter(F.step != ""))
     router.callback_query.register(open_check, MenuCB.filter(F.item == "check"))
-    outcome.register(router)  # the result's own screens, before the steps' buttons
+    outcome.register(router)  # the result's own screens
     router.callback_query.register(new_check, SCB.filter(F.act == "new"))
     router.callback_query.register(resume, SCB.filter(F.act == "resume"))
     router.callback_query.register(open_last, SCB.filter(F.act == "last"))
-    router.callback_query.register(on_button, SCB.filter(), Screening.active)
+    # During a check no result is finished: "edit" without a step is stale there too.
     router.callback_query.register(_edit_after_result, SCB.filter(F.act == "edit"))
     router.callback_query.register(stale, SCB.filter())
     router.message.register(on_text, Screening.active, F.text, ~F.text.startswith("/"))

@@ -21,13 +21,13 @@ from handlers.screening.answers import (
     Answers,
 )
 from handlers.screening.keyboards import (
-    Rows,
-    button,
+    Key,
+    Keys,
+    buttons,
     markup,
     navigation,
     none_button,
     picks,
-    stamp,
     toggles,
 )
 
@@ -43,87 +43,110 @@ def render_step(
     lines = [f"<i>{header}</i> · <b>{texts.step_title(step)}</b>", "", texts.question(step)]
     if step == "check_date":
         lines[2:2] = check_date_intro(ruleset, clock_today or today)
-    rows = _rows(step, answers, plan, ruleset, today, lines)
+    lines += _notes(step, answers, ruleset, today)
+    if step == "income" and guess is not None:
+        lines += ["", "❔ " + _guess_question(Decimal(guess))]
+    if why_open:
+        lines += ["", "❓ " + texts.why(step)]
+    keys = step_keys(step, answers, plan, why_open=why_open, ruleset=ruleset, today=today,
+                     guess=guess)
+    return "\n".join(lines), markup(buttons(keys, step))
+
+
+def step_keys(
+    step: str, answers: Answers, plan: list[str], *, why_open: bool, ruleset: Ruleset,
+    today: date, guess: str | None = None,
+) -> Keys:
+    """The buttons of a step's screen (all that Flow.offers needs: no text of the screen)."""
+    rows = _rows(step, answers, plan, ruleset, today)
     if step.partition(".")[0] in CHECKLISTS:
         rows += none_button()
     if step == "income" and guess is not None:
-        rows = _income_guess(Decimal(guess), lines) + rows
-    if why_open:
-        lines += ["", "❓ " + texts.why(step)]
-    rows += navigation(why_open=why_open, can_skip=step in ("income", "age"),
-                       can_go_on=step != "review")
-    return "\n".join(lines), markup(stamp(rows, step))
+        rows = _guess_keys(Decimal(guess)) + rows
+    return rows + navigation(why_open=why_open, can_skip=step in ("income", "age"),
+                             can_go_on=step != "review")
 
 
-def _income_guess(amount: Decimal, lines: list[str]) -> Rows:
-    """An income under 1 000 ₸ a month is asked about, not stored: "120" is most often
-    "120 000"; "0" may be true."""
+# An income under 1 000 ₸ a month is asked about, not stored: "120" is most often "120 000";
+# "0" may be true.
+def _guess_question(amount: Decimal) -> str:
     if amount == 0:
-        lines += ["", "❔ " + _("Did you mean that the family has no income at all?")]
-        return [[button(_("Yes, no income"), "pick", "0")]]
+        return _("Did you mean that the family has no income at all?")
+    return _("Did you mean {amount} a month?").format(amount=money(amount * 1000))
+
+
+def _guess_keys(amount: Decimal) -> Keys:
+    if amount == 0:
+        return [[Key(_("Yes, no income"), "pick", "0")]]
     thousands = amount * 1000
-    lines += ["", "❔ " + _("Did you mean {amount} a month?").format(amount=money(thousands))]
-    return [[button(_("Yes, {amount}").format(amount=money(thousands)), "pick", str(thousands))],
-            [button(_("No, exactly {amount}").format(amount=money(amount)), "pick",
-                    str(amount))]]
+    return [[Key(_("Yes, {amount}").format(amount=money(thousands)), "pick", str(thousands))],
+            [Key(_("No, exactly {amount}").format(amount=money(amount)), "pick",
+                 str(amount))]]
 
 
-def _rows(
-    step: str, a: Answers, plan: list[str], ruleset: Ruleset, today: date, lines: list[str]
-) -> Rows:
+def _notes(step: str, a: Answers, ruleset: Ruleset, today: date) -> list[str]:
+    """The lines below the question: what is answered already, the privacy note."""
+    kind, _sep, arg = step.partition(".")
+    note: str | None = None
+    if kind == "check_date":
+        note = _("Day of the check: {date}").format(date=day(today))
+    elif kind == "groups":
+        note = texts.privacy()
+    elif kind == "child":
+        child = a.children[int(arg)] if int(arg) < len(a.children) else {}
+        age = child.get("age")
+        note = _("Age: {age}").format(age=age if age is not None else "—")
+    elif kind == "situation_date" and a.occurred_on:
+        note = _("Date: {date}").format(date=day(date.fromisoformat(a.occurred_on)))
+    elif kind == "age" and a.age is not None:
+        note = _("Age: {age}").format(age=a.age)
+    elif kind == "income" and a.income is not None and not a.income_skipped:
+        note = _("Income: {amount}").format(amount=money(Decimal(a.income)))
+    elif kind == "review":
+        return ["", *review_lines(a, ruleset)]
+    return [] if note is None else ["", note]
+
+
+def _rows(step: str, a: Answers, plan: list[str], ruleset: Ruleset, today: date) -> Keys:
     kind, _sep, arg = step.partition(".")
     if kind == "check_date":
-        lines += ["", _("Day of the check: {date}").format(date=day(today))]
-        return [[button(_("📅 Today"), "pick", "today")]]
+        return [[Key(_("📅 Today"), "pick", "today")]]
     if kind == "groups":
-        lines += ["", texts.privacy()]
         return toggles(texts.group_labels(), a.groups)
     if kind == "group":
-        every = texts.status_labels()
-        labels = {s: every[s] for s in GROUPS[arg]}
+        labels = {s: texts.status_label(s) for s in GROUPS[arg]}
         rows = toggles(labels, a.statuses)
         if arg == "family":
             label = _("Children under 18 with a disability, HIV or without parental care")
             tick = "✅ " if a.has_children else "⬜ "
-            rows.append([button(tick + label, "toggle", "children")])
+            rows.append([Key(tick + label, "toggle", "children")])
         return rows
     if kind == "wheelchair":
         return picks(texts.wheelchair_labels(), a.wheelchair or None)
     if kind == "child":
         child = a.children[int(arg)] if int(arg) < len(a.children) else {}
-        age = child.get("age")
-        lines += ["", _("Age: {age}").format(age=age if age is not None else "—")]
         flags = {f for f, on in child.items() if on is True}
         rows = toggles(texts.child_flag_labels(), flags)
         if len(a.children) < MAX_CHILDREN:
-            rows.append([button(_("➕ Add another child"), "add_child")])
+            rows.append([Key(_("➕ Add another child"), "add_child")])
         if len(a.children) > 1:
-            rows.append([button(_("🗑 Remove this child"), "drop_child")])
+            rows.append([Key(_("🗑 Remove this child"), "drop_child")])
         return rows
     if kind == "situation":
         return picks(texts.situation_labels(), a.situation)
     if kind == "situation_date":
-        if a.occurred_on:
-            lines += ["", _("Date: {date}").format(date=day(date.fromisoformat(a.occurred_on)))]
-        return [[button(_("Today"), "pick", "today"), button(_("Yesterday"), "pick", "yesterday")]]
-    if kind == "age":
-        if a.age is not None:
-            lines += ["", _("Age: {age}").format(age=a.age)]
+        return [[Key(_("Today"), "pick", "today"), Key(_("Yesterday"), "pick", "yesterday")]]
+    if kind in ("age", "income"):
         return []
     if kind == "members":
         labels = {str(n): str(n) for n in range(1, 9)}
         return picks(labels, str(a.members) if a.members else None, per_row=4)
-    if kind == "income":
-        if a.income is not None and not a.income_skipped:
-            lines += ["", _("Income: {amount}").format(amount=money(Decimal(a.income)))]
-        return []
     if kind == "history":
         candidates = a.history_candidates(ruleset, today)
         lang = current_locale()
         labels = {bid: ruleset.benefits_by_id[bid].title.get(lang) for bid in candidates}
         return toggles(labels, a.history)
     if kind == "review":
-        lines += ["", *review_lines(a, ruleset)]
         return _review_rows(plan)
     raise KeyError(step)
 
@@ -178,7 +201,7 @@ def review_lines(a: Answers, ruleset: Ruleset) -> list[str]:
     return [html.escape(line, quote=False) for line in out]
 
 
-def _review_rows(plan: list[str]) -> Rows:
+def _review_rows(plan: list[str]) -> Keys:
     edits = [
         ("check_date", _("✏️ Day of the check")),
         ("groups", _("✏️ What is about me")),
@@ -190,6 +213,6 @@ def _review_rows(plan: list[str]) -> Rows:
         ("income", _("✏️ Income")),
         ("history", _("✏️ Received before")),
     ]
-    rows = [[button(label, "edit", step)] for step, label in edits if step in plan]
-    rows.append([button(_("✅ Show the result"), "result")])
+    rows = [[Key(label, "edit", step)] for step, label in edits if step in plan]
+    rows.append([Key(_("✅ Show the result"), "result")])
     return rows

@@ -1,7 +1,8 @@
 """The staff's side: commands and card buttons for STAFF_IDS, in the staff chat or in private.
 
 Routers, in order: the staff commands, the decisions (decisions.py), and last the guard that answers
-everyone else and keeps the citizen conversation out of the staff chat.
+everyone else and keeps the citizen conversation out of the staff chat. A citizen's update that
+is none of their matter (access.StaffMatter) passes all three by at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ def build_router() -> Router:
     from handlers.staff import access, commands, decisions
 
     router = Router(name="staff")
+    router.message.filter(access.StaffMatter())
+    router.callback_query.filter(access.StaffMatter())
     router.message.middleware(access.StaffChatLocale())
     router.callback_query.middleware(access.StaffChatLocale())
     router.include_routers(

@@ -66,6 +66,21 @@ def is_staff_callback(data: str | None) -> bool:
     return data is not None and data.split(":", 1)[0] in STAFF_CALLBACK_PREFIXES
 
 
+class StaffMatter(BaseFilter):
+    """What the staff routers may take at all: a staff member's update, anything in the staff
+    chat, a staff button, or a command (the guard refuses staff commands to everyone else).
+    Checked once for them all, so a citizen's update passes them by at once."""
+
+    async def __call__(self, event: Message | CallbackQuery, settings: Settings) -> bool:
+        user: User | None = event.from_user
+        if is_staff(user.id if user else None, settings) \
+                or is_staff_chat(_chat_of(event), settings):
+            return True
+        if isinstance(event, CallbackQuery):
+            return is_staff_callback(event.data)
+        return (event.text or event.caption or "").startswith("/")
+
+
 # --- the staff chat speaks the staff language -------------------------------------------------
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
