@@ -1,15 +1,17 @@
-"""The statements every update runs, as plain SQL on the update's own connection.
+"""The statements the updates of a screening run, as plain SQL on the update's own connection.
 
 Through the ORM each of them costs building the statement, its cache key, a greenlet switch and
 result processing, and on SQLite four hand-offs to aiosqlite's thread (cursor, execute, fetch,
 close): together more than the handlers' own work. The three of every update (read the state
-and "handled already?", write the state, record the update), and the two of a user's first
-update of the day (their language, seen now), are written out here once and run on the
-session's connection: on SQLite straight on aiosqlite (one hand-off each), on
-PostgreSQL reads and the update's record straight on asyncpg, other writes through
+and "handled already?", write the state, record the update), the two of a user's first update
+of the day (their language, seen now) and those of a finished screening are written out here
+once and run on the session's connection: on SQLite straight on aiosqlite (one hand-off
+each); on PostgreSQL reads and the update's record straight on asyncpg, other writes through
 SQLAlchemy's connection (which opens the transaction) without the ORM. Values go through the
-columns' own SQLAlchemy types, so the rows are those the ORM writes.
+columns' own SQLAlchemy types, so the rows are those the ORM writes. Everything else (the
+applications, the staff's work) goes through the ORM.
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,7 +22,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import unit as units
-from storage.models import FSMState, HandledUpdate, User
+from storage.models import FSMState, HandledUpdate, Screening, User
 
 READ_STATE_AND_SEEN = (
     'SELECT EXISTS (SELECT 1 FROM handled_updates WHERE bot_id = ? AND update_id = ?), '
@@ -35,6 +37,15 @@ WRITE_STATE = (
 DELETE_STATE = 'DELETE FROM fsm_states WHERE "key" = ?'
 RECORD_UPDATE = "INSERT INTO handled_updates (bot_id, update_id, handled_at) VALUES (?, ?, ?)"
 SEEN_UPDATE = "SELECT EXISTS (SELECT 1 FROM handled_updates WHERE bot_id = ? AND update_id = ?)"
+# A finished screening: kept as the user's last (the earlier ones dropped), and read back.
+ENSURE_USER = (
+    "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"
+)
+DROP_SCREENINGS = "DELETE FROM screenings WHERE user_id = ?"
+SAVE_SCREENING = "INSERT INTO screenings (user_id, answers, created_at) VALUES (?, ?, ?)"
+LAST_SCREENING = (
+    "SELECT answers FROM screenings WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT 1"
+)
 # A user's first update of the day (bot.middlewares.UserMiddleware): their language, and seen now.
 READ_LANGUAGE = "SELECT language FROM users WHERE id = ?"
 TOUCH_USER = (
@@ -124,6 +135,7 @@ async def execute(session: AsyncSession, sql: str, params: Sequence[Any]) -> Non
 _FSM: Any = FSMState.__table__.c
 _HANDLED: Any = HandledUpdate.__table__.c
 _USERS: Any = User.__table__.c
+_SCREENINGS: Any = Screening.__table__.c
 
 
 async def read_state_and_seen(
@@ -183,3 +195,25 @@ async def touch_user(session: AsyncSession, user_id: int, at: Any) -> None:
     dialect = _dialect(session)
     seen = to_db(_USERS.last_seen, at, dialect)
     await execute(session, TOUCH_USER, (user_id, seen, seen))
+
+
+async def save_screening(
+    session: AsyncSession, user_id: int, answers: dict[str, Any], at: Any
+) -> None:
+    dialect = _dialect(session)
+    seen = to_db(_USERS.last_seen, at, dialect)
+    await execute(session, ENSURE_USER, (user_id, seen, seen))  # the user row may be gone
+    await drop_screenings(session, user_id)
+    await execute(session, SAVE_SCREENING, (
+        user_id, to_db(_SCREENINGS.answers, answers, dialect),
+        to_db(_SCREENINGS.created_at, at, dialect),
+    ))
+
+
+async def drop_screenings(session: AsyncSession, user_id: int) -> None:
+    await execute(session, DROP_SCREENINGS, (user_id,))
+
+
+async def last_screening(session: AsyncSession, user_id: int) -> dict[str, Any] | None:
+    row = await fetch_one(session, LAST_SCREENING, (user_id,))
+    return None if row is None else from_db(_SCREENINGS.answers, row[0], _dialect(session))

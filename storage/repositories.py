@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import driver
 from storage._upsert import dialect_insert
-from storage.models import HandledUpdate, Screening, User, utcnow
+from storage.models import HandledUpdate, User, utcnow
 from storage.unit import note_user, write_later
 
 
@@ -58,40 +58,23 @@ class ScreeningRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def save(self, user_id: int, answers: dict[str, Any]) -> Screening:
+    async def save(self, user_id: int, answers: dict[str, Any]) -> None:
         """Keep a screening's answers as the user's last (the user row is created if missing).
-        Earlier ones are dropped: health and income are kept no longer than needed."""
-        screening = Screening(user_id=user_id, answers=dict(answers), created_at=utcnow())
+        Earlier ones are dropped: health and income are kept no longer than needed. Written at
+        the end of the update, with its other writes (storage.driver: no ORM for these)."""
+        kept = dict(answers)
 
         async def write() -> None:
-            now = utcnow()
-            await self.session.execute(
-                dialect_insert(self.session, User)
-                .values(id=user_id, first_seen=now, last_seen=now)
-                .on_conflict_do_nothing(index_elements=[User.id])
-            )
-            await self._forget(user_id)
-            self.session.add(screening)
-            await self.session.flush()
+            await driver.save_screening(self.session, user_id, kept, utcnow())
 
         await write_later(self.session, write)
-        return screening
 
     async def forget(self, user_id: int) -> None:
-        await write_later(self.session, lambda: self._forget(user_id))
-
-    async def _forget(self, user_id: int) -> None:
-        await self.session.execute(delete(Screening).where(Screening.user_id == user_id))
+        await write_later(self.session, lambda: driver.drop_screenings(self.session, user_id))
 
     async def last(self, user_id: int) -> dict[str, Any] | None:
         """The answers of the user's newest screening, or None."""
-        stmt = (
-            select(Screening.answers)
-            .where(Screening.user_id == user_id)
-            .order_by(Screening.created_at.desc(), Screening.id.desc())
-            .limit(1)
-        )
-        answers: dict[str, Any] | None = await self.session.scalar(stmt)
+        answers = await driver.last_screening(self.session, user_id)
         return None if answers is None else dict(answers)
 
 

@@ -155,10 +155,9 @@ async def test_last_screening_is_the_newest(
         await UserRepo(session).touch(USER_ID + 1)
         repo = ScreeningRepo(session)
         assert await repo.last(USER_ID) is None
-        first = await repo.save(USER_ID, {"income": 10, "members": 3})
+        await repo.save(USER_ID, {"income": 10, "members": 3})
         await repo.save(USER_ID + 1, {"someone": "else"})
-        second = await repo.save(USER_ID, {"income": 20, "members": 4, "город": "Созақ"})
-        assert second.id != first.id
+        await repo.save(USER_ID, {"income": 20, "members": 4, "город": "Созақ"})
         await session.commit()
 
     async with session_factory() as session:
@@ -189,10 +188,10 @@ async def test_only_the_last_screening_is_kept_and_forget_erases_it(
 async def test_saved_answers_are_a_copy(session: AsyncSession) -> None:
     await UserRepo(session).touch(USER_ID)
     answers = {"age": 70}
-    screening = await ScreeningRepo(session).save(USER_ID, answers)
+    await ScreeningRepo(session).save(USER_ID, answers)
     answers["age"] = 71
-    assert screening.answers == {"age": 70}
     result = await ScreeningRepo(session).last(USER_ID)
+    assert result == {"age": 70}
     assert result is not None
     result["age"] = 99
     assert await ScreeningRepo(session).last(USER_ID) == {"age": 70}
