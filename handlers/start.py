@@ -57,7 +57,7 @@ async def has_draft(session: AsyncSession | None, user: User | None) -> bool:
     if session is None or user is None:
         return False
     try:
-        return await ApplicationRepo(session).draft_for(user.id) is not None
+        return await ApplicationRepo(session).has_draft(user.id)
     except SQLAlchemyError:
         return False
 

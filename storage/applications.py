@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.phone import normalize_phone
+from storage import driver
 from storage._upsert import dialect_insert
 from storage.models import (
     OPEN_STATUSES,
@@ -60,6 +61,10 @@ class ApplicationRepo:
             .limit(1)
         )
         return await self.session.scalar(stmt)
+
+    async def has_draft(self, user_id: int) -> bool:
+        """Whether the user has an unfinished application (the menu asks on every showing)."""
+        return await driver.has_draft(self.session, user_id)
 
     async def create_draft(
         self,

@@ -1,15 +1,17 @@
 """The statements the updates of a screening run, as plain SQL on the update's own connection.
 
-Through the ORM each of them costs building the statement, its cache key, a greenlet switch and
-result processing, and on SQLite four hand-offs to aiosqlite's thread (cursor, execute, fetch,
-close): together more than the handlers' own work. The three of every update (read the state
-and "handled already?", write the state, record the update), the two of a user's first update
-of the day (their language, seen now) and those of a finished screening are written out here
-once and run on the session's connection: on SQLite straight on aiosqlite (one hand-off
-each); on PostgreSQL reads and the update's record straight on asyncpg, other writes through
-SQLAlchemy's connection (which opens the transaction) without the ORM. Values go through the
-columns' own SQLAlchemy types, so the rows are those the ORM writes. Everything else (the
-applications, the staff's work) goes through the ORM.
+Through the ORM each of them costs building the statement, its cache key, a greenlet switch
+and result processing, and on SQLite four hand-offs to aiosqlite's thread (cursor, execute,
+fetch, close): together more than the handlers' own work. Written out here once: the three of
+every update (read the state and "handled already?", write the state, record the update), the
+two of a user's first update of the day (their language, seen now), the menu's question of an
+unfinished application, and those of a finished screening.
+
+They run on the session's connection, in its transaction: on SQLite straight on aiosqlite (one
+hand-off each); on PostgreSQL reads and the update's record straight on asyncpg, other writes
+through SQLAlchemy's connection (which opens the transaction) without the ORM. Values go
+through the columns' own SQLAlchemy types, so the rows are those the ORM writes. Everything
+else (the applications, the staff's work) goes through the ORM.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ SAVE_SCREENING = "INSERT INTO screenings (user_id, answers, created_at) VALUES (
 LAST_SCREENING = (
     "SELECT answers FROM screenings WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT 1"
 )
+# The menu: whether the user has an unfinished application.
+HAS_DRAFT = "SELECT EXISTS (SELECT 1 FROM applications WHERE user_id = ? AND status = 'draft')"
 # A user's first update of the day (bot.middlewares.UserMiddleware): their language, and seen now.
 READ_LANGUAGE = "SELECT language FROM users WHERE id = ?"
 TOUCH_USER = (
@@ -217,3 +221,8 @@ async def drop_screenings(session: AsyncSession, user_id: int) -> None:
 async def last_screening(session: AsyncSession, user_id: int) -> dict[str, Any] | None:
     row = await fetch_one(session, LAST_SCREENING, (user_id,))
     return None if row is None else from_db(_SCREENINGS.answers, row[0], _dialect(session))
+
+
+async def has_draft(session: AsyncSession, user_id: int) -> bool:
+    row = await fetch_one(session, HAS_DRAFT, (user_id,))
+    return bool(row and row[0])
