@@ -4,8 +4,8 @@ Through the ORM each of them costs building the statement, its cache key, a gree
 and result processing, and on SQLite four hand-offs to aiosqlite's thread (cursor, execute,
 fetch, close): together more than the handlers' own work. Written out here once: the three of
 every update (read the state and "handled already?", write the state, record the update), the
-two of a user's first update of the day (their language, seen now), the menu's question of an
-unfinished application, and those of a finished screening.
+two of a user's first update of the day (their language, seen now), the choice of a language,
+the menu's question of an unfinished application, and those of a finished screening.
 
 They run on the session's connection, in its transaction: on SQLite straight on aiosqlite (one
 hand-off each); on PostgreSQL reads and the update's record straight on asyncpg, other writes
@@ -52,6 +52,10 @@ LAST_SCREENING = (
 HAS_DRAFT = "SELECT EXISTS (SELECT 1 FROM applications WHERE user_id = ? AND status = 'draft')"
 # A user's first update of the day (bot.middlewares.UserMiddleware): their language, and seen now.
 READ_LANGUAGE = "SELECT language FROM users WHERE id = ?"
+SET_LANGUAGE = (
+    "INSERT INTO users (id, language, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET language = excluded.language"
+)
 TOUCH_USER = (
     "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen"
@@ -226,3 +230,8 @@ async def last_screening(session: AsyncSession, user_id: int) -> dict[str, Any] 
 async def has_draft(session: AsyncSession, user_id: int) -> bool:
     row = await fetch_one(session, HAS_DRAFT, (user_id,))
     return bool(row and row[0])
+
+
+async def set_language(session: AsyncSession, user_id: int, language: str, at: Any) -> None:
+    seen = to_db(_USERS.last_seen, at, _dialect(session))
+    await execute(session, SET_LANGUAGE, (user_id, language, seen, seen))

@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from storage import driver
-from storage._upsert import dialect_insert
 from storage.models import HandledUpdate, User, utcnow
 from storage.unit import note_user, write_later
 
@@ -44,14 +45,12 @@ class UserRepo:
 
     async def _set_language(self, user_id: int, lang: str) -> None:
         now = utcnow()
-        insert = dialect_insert(self.session, User).values(
-            id=user_id, language=lang, first_seen=now, last_seen=now
-        )
-        upsert = insert.on_conflict_do_update(
-            index_elements=[User.id], set_={"language": insert.excluded.language}
-        ).returning(User)
-        # RETURNING + populate_existing also refreshes a User already loaded in this session.
-        await self.session.scalars(upsert, execution_options={"populate_existing": True})
+        await driver.set_language(self.session, user_id, lang, now)
+        # A User already loaded in this session shows the new language too (not marked changed:
+        # the row has it already).
+        loaded = self.session.sync_session.identity_map.get(identity_key(User, user_id))
+        if loaded is not None:
+            set_committed_value(loaded, "language", lang)
 
 
 class ScreeningRepo:
