@@ -325,8 +325,16 @@ async def test_my_applications_and_withdrawal(applicant, engine: AsyncEngine) ->
     assert any(p.t("This application is not yours or no longer exists.") in r.text
                for r in forged)
     await p.chat.click(p.t("✖️ Withdraw {reference}").format(reference=reference))
+    mark = len(p.chat.session.requests)
     text = await p.press("✖️ Yes, withdraw it")
     assert p.t("Application {reference} is withdrawn.").format(reference=reference) in text
+    # Staff hear of it at once, in the staff chat's language, so nobody goes on deciding it.
+    told = [m.text for m in p.chat.session.requests[mark:]
+            if isinstance(m, SendMessage) and m.chat_id == STAFF_CHAT]
+    staff_words = p.i18n.gettext(
+        "↩️ The citizen withdrew application {reference}. It is closed: nothing is left to "
+        "decide. /app {reference} shows it.", locale="kk").format(reference=reference)
+    assert told == [staff_words] and "↩️ Азамат" in staff_words
     (app,) = await stored(engine)
     assert app.status == "withdrawn" and app.withdrawn_at is not None
     async with create_session_factory(engine)() as session:

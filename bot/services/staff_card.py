@@ -293,3 +293,20 @@ async def announce_submission(
             await send_pdf(bot, settings.staff_chat_id, view, printed=view.submitted_at)
     except Exception as exc:
         log.error("card of application %s not sent: %s", application_id, type(exc).__name__)
+
+
+async def announce_withdrawal(bot: Bot, settings: Settings, application_id: int,
+                              reference: str | None) -> None:
+    """Tell the staff chat that the citizen withdrew an application (after the commit), so
+    nobody goes on working on it. Like the card, a failure is logged and never reaches the
+    citizen; the card's panel shows the withdrawal too."""
+    if settings.staff_chat_id is None:
+        return
+    try:
+        with use_locale(settings, staff_locale(settings)):
+            await bot.send_message(settings.staff_chat_id, _(
+                "↩️ The citizen withdrew application {reference}. It is closed: nothing is "
+                "left to decide. /app {reference} shows it.").format(reference=reference))
+    except Exception as exc:
+        log.error("withdrawal of application %s not announced: %s", application_id,
+                  type(exc).__name__)

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
 from bot.rules import Ruleset
+from bot.services.staff_card import announce_withdrawal
 from handlers.application.keyboards import MineCB, markup, menu_only
 from handlers.formatting import current_locale, day, mci
 from handlers.keyboards import MenuCB, menu_button
@@ -131,6 +132,7 @@ async def confirm_withdraw(query: CallbackQuery, callback_data: MineCB, **data: 
             await query.message.edit_text(
                 _("Application {reference} is withdrawn.").format(reference=app.reference),
                 reply_markup=menu_only())
+        await announce_withdrawal(data["bot"], data["settings"], app.id, app.reference)
 
     await commit_then(session, tell)
 
