@@ -64,6 +64,11 @@ async def test_the_result_as_a_one_page_pdf(persona_on, lang: str) -> None:
     assert "eGov.kz" in flat
     assert p.t("Where to apply") in flat
     assert p.t("Each kind of assistance") in flat
+    # Paper has no buttons: no "find yours below", no "the list is (a button) below".
+    assert p.t("or the akim of your settlement or rural okrug.") in flat
+    assert p.t("or the akim of your settlement or rural okrug: find yours below.") not in flat
+    assert normalise(p.t("Apply: bring the documents listed on this page to the district "
+                         "department or your akim {cite}.").split("{")[0]).strip() in flat
     if lang == "kk":
         assert any(letter in flat for letter in "әғқңөұүһі")
     # The chat screen stays as it was: the file comes below it.

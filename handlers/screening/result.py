@@ -34,7 +34,7 @@ def cite(ruleset: Ruleset, paragraph: str) -> str:
 # -- the one-screen answer -----------------------------------------------------------------
 def summary_text(
     result: Result, answers: Answers, ruleset: Ruleset, *, today: date, calendar: Calendar,
-    places: Places,
+    places: Places, paper: bool = False,
 ) -> str:
     """How many kinds of help, the certain total, the ceilings, three next steps.
 
@@ -66,7 +66,8 @@ def summary_text(
                        "that day.").format(number=ruleset.metadata.number))
     if not n and result.excluded:
         lines += [exclusion_line(e, result, answers, ruleset, calendar) for e in result.excluded]
-    steps = _next_steps(result, answers, ruleset, calendar) if live else _steps_today(places)
+    steps = (_next_steps(result, answers, ruleset, calendar, paper=paper) if live
+             else _steps_today(places))
     lines += ["", "<b>" + (_("What next") if live else _("Today")) + "</b>"]
     lines += [f"{i}. {step}" for i, step in enumerate(steps[:3], start=1)]
     if live and n:
@@ -113,18 +114,29 @@ def apply_by(result: Result, answers: Answers, calendar: Calendar) -> date | Non
 
 
 def _next_steps(
-    result: Result, answers: Answers, ruleset: Ruleset, calendar: Calendar
+    result: Result, answers: Answers, ruleset: Ruleset, calendar: Calendar, *,
+    paper: bool = False,
 ) -> list[str]:
+    """``paper``: for the PDF, where the documents are listed further down the page and there
+    are no buttons."""
     steps: list[str] = []
     to_apply = [g for g in result.benefits if g.benefit.needs_application]
     by_list = sorted(g.pay_on for g in result.benefits
                      if not g.benefit.needs_application and g.pay_on is not None)
     if to_apply:
         deadline = apply_by(result, answers, calendar)
-        if deadline is not None:
+        if deadline is not None and paper:
+            steps.append("📝 " + _("Apply by {date}: bring the documents listed on this page "
+                                  "to the district department or your akim {cite}.").format(
+                date=day(deadline), cite=cite(ruleset, "9")))
+        elif deadline is not None:
             steps.append("📝 " + _("Apply by {date}: bring the documents (the list is below) "
                                   "to the district department or your akim {cite}.").format(
                 date=day(deadline), cite=cite(ruleset, "9")))
+        elif paper:
+            steps.append("📝 " + _("Apply: bring the documents listed on this page to the "
+                                  "district department or your akim {cite}.").format(
+                cite=cite(ruleset, "13")))
         else:
             steps.append("📝 " + _("Apply: bring the documents (the list is below) to the "
                                   "district department or your akim {cite}.").format(
@@ -301,10 +313,11 @@ def _year_after(on: date) -> date:
 
 # -- the checklist -------------------------------------------------------------------------
 def checklist_text(
-    result: Result, ruleset: Ruleset, places: Places, *, live: bool = True
+    result: Result, ruleset: Ruleset, places: Places, *, live: bool = True, paper: bool = False
 ) -> str:
     """One merged list of documents for everything that needs an application, where to bring
-    it, and when; on a day out of force, what the decision asked for, without a timeline."""
+    it, and when; on a day out of force, what the decision asked for, without a timeline.
+    ``paper``: for the PDF, which has no buttons with the akims' offices."""
     lang = current_locale()
     needing = [g.id for g in result.benefits if g.benefit.needs_application]
     if not result.benefits:
@@ -323,6 +336,7 @@ def checklist_text(
     if live:
         lines += ["", "<b>" + _("Where to apply") + "</b> " + cite(ruleset, "13"),
                   office_block(places.department),
+                  _("or the akim of your settlement or rural okrug.") if paper else
                   _("or the akim of your settlement or rural okrug: find yours below.")]
     if result.timeline is not None and live:
         tl = result.timeline

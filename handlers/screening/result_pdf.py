@@ -63,7 +63,7 @@ def _render(doc: PdfDocument, size: int, result: Result, answers: Answers, rules
         text(_(MARK).format(date=day(today)), align="C")
     doc.spacer(1)
     text(summary_text(result, answers, ruleset, today=today, calendar=calendar,
-                      places=places))
+                      places=places, paper=True))
     if result.benefits:
         doc.subheading(_("Each kind of assistance"))
         rows = [[b.title.get(lang), plain(amount_text(g)), plain(when_text(g)),
@@ -77,4 +77,4 @@ def _render(doc: PdfDocument, size: int, result: Result, answers: Answers, rules
                        for e in result.excluded))
     if result.benefits:
         doc.spacer(1)
-        text(checklist_text(result, ruleset, places, live=live))
+        text(checklist_text(result, ruleset, places, live=live, paper=True))
