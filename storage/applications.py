@@ -129,14 +129,6 @@ class ApplicationRepo:
             await self.session.execute(delete(Application).where(Application.id.in_(ids)))
         return ids
 
-    async def drafts_of_user(self, user_id: int) -> list[int]:
-        ids = await self.session.scalars(
-            select(Application.id).where(
-                Application.user_id == user_id, Application.status == "draft"
-            )
-        )
-        return list(ids.all())
-
     # --- parts of an application ----------------------------------------------------------
 
     async def set_benefits(

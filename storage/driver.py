@@ -26,9 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import unit as units
 from storage.models import FSMState, HandledUpdate, Screening, User
 
+SEEN_UPDATE = "SELECT EXISTS (SELECT 1 FROM handled_updates WHERE bot_id = ? AND update_id = ?)"
+# The state and "handled already?" in one statement: one row always, from (SELECT 1).
 READ_STATE_AND_SEEN = (
-    'SELECT EXISTS (SELECT 1 FROM handled_updates WHERE bot_id = ? AND update_id = ?), '
-    'f.state, f.data FROM (SELECT 1) AS one LEFT JOIN fsm_states AS f ON f."key" = ?'
+    f"{SEEN_UPDATE}, f.state, f.data "
+    'FROM (SELECT 1) AS one LEFT JOIN fsm_states AS f ON f."key" = ?'
 )
 READ_STATE = 'SELECT state, data FROM fsm_states WHERE "key" = ?'
 WRITE_STATE = (
@@ -38,7 +40,6 @@ WRITE_STATE = (
 )
 DELETE_STATE = 'DELETE FROM fsm_states WHERE "key" = ?'
 RECORD_UPDATE = "INSERT INTO handled_updates (bot_id, update_id, handled_at) VALUES (?, ?, ?)"
-SEEN_UPDATE = "SELECT EXISTS (SELECT 1 FROM handled_updates WHERE bot_id = ? AND update_id = ?)"
 # A finished screening: kept as the user's last (the earlier ones dropped), and read back.
 ENSURE_USER = (
     "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"
@@ -50,12 +51,13 @@ LAST_SCREENING = (
 )
 # The menu: whether the user has an unfinished application.
 HAS_DRAFT = "SELECT EXISTS (SELECT 1 FROM applications WHERE user_id = ? AND status = 'draft')"
-# A user's first update of the day (bot.middlewares.UserMiddleware): their language, and seen now.
-READ_LANGUAGE = "SELECT language FROM users WHERE id = ?"
+# The language a user chose (the user row is created if missing).
 SET_LANGUAGE = (
     "INSERT INTO users (id, language, first_seen, last_seen) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET language = excluded.language"
 )
+# A user's first update of the day (bot.middlewares.UserMiddleware): their language, and seen now.
+READ_LANGUAGE = "SELECT language FROM users WHERE id = ?"
 TOUCH_USER = (
     "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen"

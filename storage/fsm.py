@@ -9,7 +9,6 @@ update and writes it once, at the update's end.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -21,8 +20,6 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy import Text, cast, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import driver
@@ -49,28 +46,6 @@ def build_key(key: StorageKey) -> str:
     if len(built) > MAX_KEY_LENGTH:
         raise ValueError(f"FSM storage key longer than {MAX_KEY_LENGTH} characters: {built!r}")
     return built
-
-
-@functools.cache
-def _record_upsert_for(dialect: str) -> Any:
-    # The values go as parameters, not into the statement: it is compiled once and cached,
-    # instead of the data being walked for a cache key on every write.
-    stmt = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(FSMState)
-    return stmt.on_conflict_do_update(
-        index_elements=[FSMState.key],
-        set_={
-            "state": stmt.excluded.state,
-            "data": stmt.excluded.data,
-            "updated_at": stmt.excluded.updated_at,
-        },
-    )
-
-
-def _record_upsert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    if dialect not in ("sqlite", "postgresql"):
-        raise NotImplementedError(f"upsert for sqlite and postgresql only, not {dialect!r}")
-    return _record_upsert_for(dialect)
 
 
 def _state_name(state: StateType) -> str | None:
