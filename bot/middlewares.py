@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from storage import unit as units
+from storage.driver import together
 from storage.repositories import HandledUpdateRepo, UserRepo
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -82,8 +83,9 @@ class OnceMiddleware(BaseMiddleware):
     async def _commit(
         self, unit: units.Unit, handled: HandledUpdateRepo, bot_id: int, update_id: int
     ) -> None:
-        await unit.write()
-        await handled.record(bot_id, update_id)
+        async with together(unit.session):  # on SQLite: one hand-off for all, with the commit
+            await unit.write()
+            await handled.record(bot_id, update_id)
         await unit.session.commit()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -16,6 +18,14 @@ class MenuCB(CallbackData, prefix="m"):
 
 class LangCB(CallbackData, prefix="lang"):
     code: str
+
+
+@functools.lru_cache(maxsize=4096)
+def data_button(text: str, callback_data: str) -> InlineKeyboardButton:
+    """A button that sends ``callback_data``. Each is built once per label and data (a screen
+    has up to 25, and the model is the costliest part of showing one) and then shared between
+    screens: never change one."""
+    return InlineKeyboardButton(text=text, callback_data=callback_data)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -47,7 +57,12 @@ def menu_keyboard(*, applying: bool = True, has_draft: bool = False) -> InlineKe
 
 
 def menu_button(item: str, text: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=MenuCB(item=item).pack())
+    return data_button(text, _menu_data(item))
+
+
+@functools.cache
+def _menu_data(item: str) -> str:
+    return MenuCB(item=item).pack()
 
 
 def back_to_menu_keyboard() -> InlineKeyboardMarkup:

@@ -17,7 +17,9 @@ else (the applications, the staff's work) goes through the ORM.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -62,6 +64,11 @@ TOUCH_USER = (
     "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?) "
     "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen"
 )
+
+
+# session.info key: the SQLite writes kept for one hand-off with the commit (see together()).
+TOGETHER = "statements_together"
+Statements = list[tuple[str, tuple[Any, ...]]]
 
 
 def _dialect(session: AsyncSession) -> Dialect:
@@ -131,13 +138,52 @@ async def execute(session: AsyncSession, sql: str, params: Sequence[Any]) -> Non
     """Run ``sql`` in the session's transaction (committed with it)."""
     dialect = _dialect(session)
     if dialect.name == "sqlite":
-        await (await _driver(session)).execute_fetchall(sql, tuple(params))
+        kept: Statements | None = session.info.get(TOGETHER)
+        if kept is not None:
+            kept.append((sql, tuple(params)))
+        else:
+            await (await _driver(session)).execute_fetchall(sql, tuple(params))
         # The ORM's flush events do not see this write: mark the session as having written
         # (on SQLite it now holds the write lock; see storage.unit).
         session.info[units.WROTE] = True
         return
     connection = await session.connection()
     await connection.exec_driver_sql(_for(sql, dialect.name), tuple(params))
+
+
+@asynccontextmanager
+async def together(session: AsyncSession) -> AsyncIterator[None]:
+    """The end of an update: on SQLite the writes asked for inside (through ``execute``) are
+    kept, then sent to aiosqlite's thread in one hand-off with the commit, instead of one
+    hand-off each and one more for the commit (about 60 µs a trip). The ORM's pending changes
+    are flushed first, into the same transaction; the caller's ``session.commit()`` then finds
+    the transaction closed and costs no trip (storage.db). Writes only: nothing inside may
+    read what it wrote. Elsewhere it changes nothing."""
+    if _dialect(session).name != "sqlite":
+        yield
+        return
+    await session.flush()
+    kept: Statements = []
+    session.info[TOGETHER] = kept
+    try:
+        yield
+    finally:
+        session.info.pop(TOGETHER, None)
+    if kept:
+        raw = await _driver(session)
+        # aiosqlite runs a function in its thread only through this (its own methods are
+        # built on it); the statements must run in that thread, where the connection lives.
+        await raw._execute(_run_and_commit, raw._conn, kept)
+
+
+def _run_and_commit(connection: sqlite3.Connection, kept: Statements) -> None:
+    try:
+        for sql, params in kept:
+            connection.execute(sql, params)
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
 
 
 # -- the statements of every update ------------------------------------------------------------

@@ -5,9 +5,10 @@ Skips (with the reason) where PostgreSQL or Redis cannot be reached.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from aiogram import Bot
+from aiogram.fsm.storage.base import StorageKey
 
 from bot.app import create_dispatcher
 from bot.config import Settings
@@ -18,6 +19,7 @@ from tests.storage.conftest import migrated_engine, postgres_database, redis_sto
 from tests.test_screening import Persona, family_of_four_after_fire
 
 DAY = date(2015, 4, 20)
+DAY_SECONDS = 24 * 3600
 
 
 async def test_a_check_on_postgresql_and_redis_survives_a_restart(bot: Bot) -> None:
@@ -105,3 +107,26 @@ async def test_a_connection_the_server_closed_is_replaced_on_checkout() -> None:
 
         async with engine.connect() as connection:
             assert (await connection.exec_driver_sql("SELECT 1")).scalar() == 1
+
+
+async def test_a_conversation_kept_in_redis_expires_and_is_erased(
+    bot: Bot, database_url: str
+) -> None:
+    """An update's state and answers go to Redis with the time to live of DATA_DAYS (like the
+    conversations kept in SQL), and /cancel leaves nothing of them there."""
+    async with redis_storage() as fsm:
+        fsm.state_ttl = fsm.data_ttl = timedelta(days=30)
+        settings = Settings(_env_file=None, database_url=database_url, redis_url=None)
+        dp = create_dispatcher(settings, storage=fsm, today=lambda: DAY)
+        p = Persona(LocalChat(dp, bot, language_code="kk"), dp["i18n"], "kk")
+        await p.start_check()
+        await p.press("Pensioners and the elderly")
+        key = StorageKey(bot_id=bot.id, chat_id=100, user_id=100)  # LocalChat's user
+        names = [fsm.key_builder.build(key, part) for part in ("state", "data")]
+        for name in names:
+            assert 29 * DAY_SECONDS < await fsm.redis.ttl(name) <= 30 * DAY_SECONDS, name
+        assert "elderly" in (await fsm.get_data(key))["screening"]["answers"]["groups"]
+
+        await p.chat.send("/cancel")
+        assert not await fsm.redis.exists(*names)
+        await dp.emit_shutdown()

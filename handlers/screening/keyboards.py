@@ -14,6 +14,8 @@ from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from handlers.keyboards import data_button
+
 
 class SCB(CallbackData, prefix="s"):
     """step: the screen the button belongs to ("" off the steps, e.g. under a result), so a
@@ -47,7 +49,7 @@ def pack(act: str, arg: str = "", step: str = "") -> str:
 
 
 def button(text: str, act: str, arg: str = "", step: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=pack(act, arg, step))
+    return data_button(text, pack(act, arg, step))
 
 
 def buttons(keys: Keys, step: str) -> Rows:
