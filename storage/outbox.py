@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._upsert import dialect_insert
@@ -47,14 +47,24 @@ class OutboxRepo:
         kind: str,
         now: datetime,
         application_id: int | None = None,
+        due_at: datetime | None = None,
     ) -> bool:
-        """Add a notice unless one with ``key`` exists; True when added. Flushes only."""
+        """Add a notice (due at ``due_at``, else now) unless one with ``key`` exists; True when
+        added. Flushes only."""
         insert = dialect_insert(self.session, OutboxMessage).values(
             key=key, chat_id=chat_id, text=text, kind=kind, application_id=application_id,
-            status=PENDING, attempts=0, due_at=now, created_at=now,
+            status=PENDING, attempts=0, due_at=due_at or now, created_at=now,
         )
         result = await self.session.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
         return bool(getattr(result, "rowcount", 0))
+
+    async def take_back(self, keys: Sequence[str]) -> int:
+        """Delete the rows of ``keys`` that no sender has claimed yet; how many."""
+        if not keys:
+            return 0
+        result = await self.session.execute(delete(OutboxMessage).where(
+            OutboxMessage.key.in_(keys), OutboxMessage.status == PENDING))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def exists(self, key: str) -> bool:
         found = await self.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key))

@@ -4,13 +4,13 @@ screening result to a submitted application, bad input at every step, drafts and
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.methods import SendMessage
+from aiogram.methods import EditMessageText, SendMessage
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,10 +19,16 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.console.chat import LocalChat
 from bot.console.session import LocalSession
+from bot.console.terminal import deliver_outbox
+from bot.services.backstop import DELAY
+from bot.services.outbox_sender import OutboxSender
+from bot.services.throttle import Throttle
+from handlers.application import mine, steps
 from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 from storage.db import create_session_factory
 from storage.models import Application, Consent
+from storage.unit import commit_then
 from tests.test_screening import LANGS, RULESET, Persona, family_of_four_after_fire, normalise
 
 DAY = date(2015, 4, 20)
@@ -443,3 +449,82 @@ async def test_forget_erases_a_draft_with_its_files_but_not_a_sent_application(
     await p.press("🗑 Yes, erase everything")
     assert [a.reference for a in await stored(engine)] == [reference]
     assert not folder.exists()
+
+
+# ---- what is said after the commit, when the process dies in between ------------------------
+
+
+def sender_at(bot: Bot, engine: AsyncEngine, later: timedelta) -> OutboxSender:
+    return OutboxSender(bot, create_session_factory(engine), Clock.fixed(DAY),
+                        throttle=Throttle(per_chat_interval=0),
+                        now=lambda: datetime.now(UTC) + later)
+
+
+def killed_after_the_commit(monkeypatch: pytest.MonkeyPatch, module: Any) -> None:
+    """The process dies right after the update's commit: what it meant to say then is never
+    said, and the update is recorded as handled (Telegram's redelivery is skipped)."""
+    async def commit_only(session: Any, then: Any = None) -> None:
+        await commit_then(session, None)
+
+    monkeypatch.setattr(module, "commit_then", commit_only)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_submission_cut_off_after_its_commit_still_gets_its_answers(
+    applicant, engine: AsyncEngine, bot: Bot, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    p = applicant(lang)
+    await result_of_fire_family(p)
+    await fill_until_documents(p)
+    await p.press("Next ➡️")
+    killed_after_the_commit(monkeypatch, steps)
+    await p.press("📨 Send the application")
+    (app,) = await stored(engine)
+    assert app.status == "submitted"
+    assert not any(app.reference in m.text for m in bot.session.requests
+                   if isinstance(m, SendMessage | EditMessageText))  # nothing said yet
+
+    assert await deliver_outbox(sender_at(bot, engine, timedelta(0)), bot.session) == []
+    mark = len(bot.session.requests)
+    await deliver_outbox(sender_at(bot, engine, DELAY + timedelta(seconds=1)), bot.session)
+    sent = [m for m in bot.session.requests[mark:] if isinstance(m, SendMessage)]
+    (citizen,) = [m.text for m in sent if m.chat_id == 100]
+    (staff,) = [m.text for m in sent if m.chat_id == STAFF_CHAT]
+    assert app.reference in citizen and p.t("What happens next") in citizen
+    assert staff == p.i18n.gettext(
+        "📥 New application {reference}. Its card did not reach this chat: /app {reference} "
+        "shows it.", locale="kk").format(reference=app.reference)
+    assert len(sent) == 2
+
+
+async def test_answers_said_after_the_commit_are_not_said_again(
+    applicant, engine: AsyncEngine, bot: Bot
+) -> None:
+    p = applicant("kk")
+    reference = await submitted(p)
+    await p.press("📂 My applications")
+    await p.chat.click(p.t("✖️ Withdraw {reference}").format(reference=reference))
+    await p.press("✖️ Yes, withdraw it")
+
+    later = sender_at(bot, engine, DELAY + timedelta(minutes=1))
+    assert await deliver_outbox(later, bot.session) == []
+
+
+async def test_a_withdrawal_cut_off_after_its_commit_is_still_told(
+    applicant, engine: AsyncEngine, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = applicant("ru")
+    reference = await submitted(p)
+    await p.press("📂 My applications")
+    await p.chat.click(p.t("✖️ Withdraw {reference}").format(reference=reference))
+    killed_after_the_commit(monkeypatch, mine)
+    await p.press("✖️ Yes, withdraw it")
+    (app,) = await stored(engine)
+    assert app.status == "withdrawn"
+
+    said = await deliver_outbox(sender_at(bot, engine, DELAY + timedelta(seconds=1)),
+                                bot.session)
+    assert p.t("Application {reference} is withdrawn.").format(reference=reference) in said
+    assert p.i18n.gettext(
+        "↩️ The citizen withdrew application {reference}. It is closed: nothing is left to "
+        "decide. /app {reference} shows it.", locale="kk").format(reference=reference) in said

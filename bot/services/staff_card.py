@@ -271,42 +271,55 @@ async def send_pdf(bot: Bot, chat_id: int, view: ApplicationView, *, printed: da
 
 async def announce_submission(
     bot: Bot, session: AsyncSession, settings: Settings, application_id: int
-) -> None:
-    """Send a just-submitted application's card and PDF to the staff chat.
+) -> bool:
+    """Send a just-submitted application's card and PDF to the staff chat; True when both
+    reached it.
 
     Called after the submission is committed. A failure to reach the staff chat is logged (by
-    type, without personal data) and never reaches the citizen: the application is stored and
-    staff find it in /queue.
+    type, without personal data) and never reaches the citizen: the application is stored, staff
+    find it in /queue, and the submission's backstop tells the staff chat (bot.services.backstop).
     """
     if settings.staff_chat_id is None:
         log.warning("STAFF_CHAT_ID is not set: application %s has no card", application_id)
-        return
+        return False
     view = await load_view(session, application_id, ruleset=load_ruleset(),
                            zone=ZoneInfo(settings.timezone))
     if view is None or view.submitted_at is None:
-        return
-    # The application is stored whatever happens here: a failure is logged by type (never
-    # with its data) and never reaches the citizen; staff still find it in /queue.
+        return False
     try:
         with use_locale(settings, staff_locale(settings)):
             await send_card(bot, settings.staff_chat_id, view)
             await send_pdf(bot, settings.staff_chat_id, view, printed=view.submitted_at)
     except Exception as exc:
         log.error("card of application %s not sent: %s", application_id, type(exc).__name__)
+        return False
+    return True
+
+
+def card_missing_text(settings: Settings, reference: str) -> str:
+    """What the staff chat reads when a submission's card never reached it."""
+    with use_locale(settings, staff_locale(settings)):
+        return _("📥 New application {reference}. Its card did not reach this chat: "
+                 "/app {reference} shows it.").format(reference=reference)
+
+
+def withdrawal_text(settings: Settings, reference: str | None) -> str:
+    with use_locale(settings, staff_locale(settings)):
+        return _("↩️ The citizen withdrew application {reference}. It is closed: nothing is left "
+                 "to decide. /app {reference} shows it.").format(reference=reference)
 
 
 async def announce_withdrawal(bot: Bot, settings: Settings, application_id: int,
-                              reference: str | None) -> None:
+                              reference: str | None) -> bool:
     """Tell the staff chat that the citizen withdrew an application (after the commit), so
-    nobody goes on working on it. Like the card, a failure is logged and never reaches the
-    citizen; the card's panel shows the withdrawal too."""
+    nobody goes on working on it; True when told. Like the card, a failure is logged and never
+    reaches the citizen; the card's panel shows the withdrawal too."""
     if settings.staff_chat_id is None:
-        return
+        return False
     try:
-        with use_locale(settings, staff_locale(settings)):
-            await bot.send_message(settings.staff_chat_id, _(
-                "↩️ The citizen withdrew application {reference}. It is closed: nothing is "
-                "left to decide. /app {reference} shows it.").format(reference=reference))
+        await bot.send_message(settings.staff_chat_id, withdrawal_text(settings, reference))
     except Exception as exc:
         log.error("withdrawal of application %s not announced: %s", application_id,
                   type(exc).__name__)
+        return False
+    return True

@@ -10,8 +10,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.rules import Ruleset
-from bot.services.staff_card import announce_withdrawal
+from bot.services.backstop import Backstop
+from bot.services.staff_card import announce_withdrawal, withdrawal_text
 from handlers.application.keyboards import MineCB, markup, menu_only
 from handlers.formatting import current_locale, day, mci
 from handlers.keyboards import MenuCB, menu_button
@@ -126,13 +128,25 @@ async def confirm_withdraw(query: CallbackQuery, callback_data: MineCB, **data: 
     await AuditRepo(session).record(app.id, app.user_id, "citizen", "withdrawn", before,
                                     "withdrawn", at=clock.now())
 
+    settings: Settings = data["settings"]
+    done = _("Application {reference} is withdrawn.").format(reference=app.reference)
+    # Said after the commit; kept in the outbox with it, in case the process dies in between.
+    backstop = Backstop(session)
+    own, staff = f"app{app.id}-withdrawn", f"app{app.id}-withdrawn-staff"
+    await backstop.hold(own, query.from_user.id, done, "withdrawn")
+    if settings.staff_chat_id is not None:
+        await backstop.hold(staff, settings.staff_chat_id,
+                            withdrawal_text(settings, app.reference), "withdrawn")
+
     async def tell() -> None:  # once the withdrawal is stored
         await query.answer()
+        said = []
         if isinstance(query.message, Message):
-            await query.message.edit_text(
-                _("Application {reference} is withdrawn.").format(reference=app.reference),
-                reply_markup=menu_only())
-        await announce_withdrawal(data["bot"], data["settings"], app.id, app.reference)
+            await query.message.edit_text(done, reply_markup=menu_only())
+            said.append(own)
+        if await announce_withdrawal(data["bot"], settings, app.id, app.reference):
+            said.append(staff)
+        await backstop.said(*said)
 
     await commit_then(session, tell)
 

@@ -18,7 +18,8 @@ from bot.parsing import InputError, parse_number
 from bot.phone import normalize_phone
 from bot.places import OTHER
 from bot.services.attachments import download, incoming_file, remove_file
-from bot.services.staff_card import announce_submission
+from bot.services.backstop import Backstop
+from bot.services.staff_card import announce_submission, card_missing_text
 from handlers.application import texts
 from handlers.application.context import (
     Ctx,
@@ -273,18 +274,24 @@ async def _submit(query: CallbackQuery, ctx: Ctx, draft: Draft) -> None:
     await ctx.state.set_state(None)
     await ctx.set_ui(screen=None)
     message = query.message
+    text = submitted_text(reference, draft, ctx.ruleset, ctx.clock.today(), ctx.calendar,
+                          ctx.places)
+    # Said after the commit; kept in the outbox with it, in case the process dies in between.
+    backstop = Backstop(ctx.session)
+    own, card = f"app{draft.app.id}-reference", f"app{draft.app.id}-card"
+    await backstop.hold(own, message.chat.id, text, "reference")
+    if ctx.settings.staff_chat_id is not None:
+        await backstop.hold(card, ctx.settings.staff_chat_id,
+                            card_missing_text(ctx.settings, reference), "card")
 
     async def tell() -> None:  # the reference is told, and staff shown, once it is stored
         rows = [[menu_button("mine", _("📂 My applications"))],
                 [menu_button("menu", _("⬅️ Main menu"))]]
-        await message.edit_text(
-            submitted_text(reference, draft, ctx.ruleset, ctx.clock.today(), ctx.calendar,
-                           ctx.places),
-            reply_markup=markup(rows))
-        try:
-            await announce_submission(ctx.bot, ctx.session, ctx.settings, draft.app.id)
-        except Exception as exc:  # the citizen's application is safe; staff see it in /queue
-            log.error("staff announcement failed: %s", type(exc).__name__)
+        await message.edit_text(text, reply_markup=markup(rows))
+        if await announce_submission(ctx.bot, ctx.session, ctx.settings, draft.app.id):
+            await backstop.said(own, card)
+        else:
+            await backstop.said(own)
 
     await commit_then(ctx.session, tell)
 

@@ -1,0 +1,39 @@
+"""A backstop under what is said only after a commit: a submission's reference, its staff card.
+
+Those answers are sent once the update's transaction is committed (storage.unit.commit_then):
+never before what they announce is stored. A process killed between the commit and the answer
+would leave the update recorded as handled, so Telegram's redelivery is skipped, and the citizen
+without their reference. So the same words go to the outbox in that transaction, due
+:data:`DELAY` later, and are taken back once said. Killed in between, the outbox sender says
+them after the delay; a failure to say them leaves them to the sender as well.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import utcnow
+from storage.outbox import OutboxRepo
+
+# Long enough for the answer to be sent after the commit, Bot API retries included.
+DELAY = timedelta(minutes=2)
+
+
+class Backstop:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.keys: list[str] = []
+
+    async def hold(self, key: str, chat_id: int, text: str, kind: str) -> None:
+        """Keep ``text`` for ``chat_id`` in the update's transaction, due after DELAY."""
+        now = utcnow()
+        if await OutboxRepo(self.session).enqueue(key, chat_id, text, kind, now,
+                                                  due_at=now + DELAY):
+            self.keys.append(key)
+
+    async def said(self, *keys: str) -> None:
+        """After the commit: these were said, the sender must not say them again."""
+        if await OutboxRepo(self.session).take_back([k for k in keys if k in self.keys]):
+            await self.session.commit()
