@@ -102,10 +102,11 @@ class ApplicationRepo:
         return app
 
     async def save_draft(self, app: Application, now: datetime | None = None) -> None:
-        """Write the draft's changes (``draft`` JSON is replaced as a whole: assign a new dict)."""
+        """Keep the draft's changes (``draft`` JSON is replaced as a whole: assign a new dict),
+        written with the session's next flush: before its next query, or with the commit (in
+        an update, at its end, storage.driver.together)."""
         app.updated_at = now or utcnow()
         self.session.add(app)
-        await self.session.flush()
 
     async def delete_draft(self, app: Application) -> None:
         """Erase a never-submitted draft with everything hanging on it."""

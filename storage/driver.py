@@ -162,7 +162,8 @@ async def together(session: AsyncSession) -> AsyncIterator[None]:
     if _dialect(session).name != "sqlite":
         yield
         return
-    await session.flush()
+    if session.new or session.dirty or session.deleted:  # an empty flush costs a greenlet switch
+        await session.flush()
     kept: Statements = []
     session.info[TOGETHER] = kept
     try:

@@ -3,6 +3,7 @@ screening result to a submitted application, bad input at every step, drafts and
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -528,3 +529,37 @@ async def test_a_withdrawal_cut_off_after_its_commit_is_still_told(
     assert p.i18n.gettext(
         "↩️ The citizen withdrew application {reference}. It is closed: nothing is left to "
         "decide. /app {reference} shows it.", locale="kk").format(reference=reference) in said
+
+
+async def test_a_slow_bot_api_call_in_an_application_does_not_hold_up_other_citizens(
+    applicant, engine: AsyncEngine, bot: Bot
+) -> None:
+    """On SQLite (one writer) an application step's writes wait for the end of its update:
+    while its answer hangs at Telegram, another citizen's answers are stored at once."""
+    a = await applying(applicant("kk"))
+    await a.press("Next ➡️")  # the applicant's name is asked next
+    b = applicant("ru", user_id=200)
+    await b.start_check()
+
+    gate, waiting = asyncio.Event(), asyncio.Event()
+    session = bot.session
+    assert isinstance(session, LocalSession)
+    real = session.make_request
+
+    async def slow_for_a(bot: Bot, method: Any, timeout: int | None = None) -> Any:
+        if getattr(method, "chat_id", None) == 100:
+            waiting.set()
+            await gate.wait()
+        return await real(bot, method, timeout)
+
+    session.make_request = slow_for_a  # type: ignore[method-assign]
+    typed = asyncio.create_task(a.type("асанов берік серікұлы"))
+    await asyncio.wait_for(waiting.wait(), 5)
+    await asyncio.wait_for(b.press("Pensioners and the elderly"), 2)  # not after A's answer
+    state = b.chat.dp.fsm.get_context(bot, chat_id=200, user_id=200)
+    assert "elderly" in (await state.get_data())["screening"]["answers"]["groups"]
+
+    gate.set()
+    await asyncio.wait_for(typed, 5)
+    (draft,) = await stored(engine)
+    assert draft.full_name == "Асанов Берік Серікұлы"

@@ -86,7 +86,11 @@ class Ctx:
 
     async def screens(self, draft: Draft) -> Screens:
         counts: dict[str, int] = {}
-        for attachment in await self.repo.attachments(draft.app.id):
+        # A read that leaves the draft's changes pending: written at the end of the update,
+        # they would otherwise take SQLite's one write lock now, through the Bot API call.
+        with self.session.no_autoflush:
+            attachments = await self.repo.attachments(draft.app.id)
+        for attachment in attachments:
             counts[attachment.item] = counts.get(attachment.item, 0) + 1
         return Screens(draft, self.ruleset, self.places, self.clock.today(), counts)
 
