@@ -115,7 +115,11 @@ async def _driver(session: AsyncSession) -> Any:
     raw = session.info.get(units.DRIVER)
     if raw is None:
         connection = await session.connection()
-        raw = (await connection.get_raw_connection()).driver_connection
+        # Checked out just now: the pooled connection is at hand (get_raw_connection() would
+        # fetch it through a greenlet, for nothing).
+        sync = connection.sync_connection
+        assert sync is not None  # started by session.connection()
+        raw = sync.connection.driver_connection
         session.info[units.DRIVER] = raw
     return raw
 
