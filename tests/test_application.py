@@ -461,6 +461,12 @@ def sender_at(bot: Bot, engine: AsyncEngine, later: timedelta) -> OutboxSender:
                         now=lambda: datetime.now(UTC) + later)
 
 
+async def about_to_withdraw(p: Persona, reference: str) -> None:
+    """«My applications», then the withdrawal's question (not yet confirmed)."""
+    await p.press("📂 My applications")
+    await p.chat.click(p.t("✖️ Withdraw {reference}").format(reference=reference))
+
+
 def killed_after_the_commit(monkeypatch: pytest.MonkeyPatch, module: Any) -> None:
     """The process dies right after the update's commit: what it meant to say then is never
     said, and the update is recorded as handled (Telegram's redelivery is skipped)."""
@@ -503,8 +509,7 @@ async def test_answers_said_after_the_commit_are_not_said_again(
 ) -> None:
     p = applicant("kk")
     reference = await submitted(p)
-    await p.press("📂 My applications")
-    await p.chat.click(p.t("✖️ Withdraw {reference}").format(reference=reference))
+    await about_to_withdraw(p, reference)
     await p.press("✖️ Yes, withdraw it")
 
     later = sender_at(bot, engine, DELAY + timedelta(minutes=1))
@@ -516,8 +521,7 @@ async def test_a_withdrawal_cut_off_after_its_commit_is_still_told(
 ) -> None:
     p = applicant("ru")
     reference = await submitted(p)
-    await p.press("📂 My applications")
-    await p.chat.click(p.t("✖️ Withdraw {reference}").format(reference=reference))
+    await about_to_withdraw(p, reference)
     killed_after_the_commit(monkeypatch, mine)
     await p.press("✖️ Yes, withdraw it")
     (app,) = await stored(engine)
