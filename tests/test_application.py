@@ -29,7 +29,9 @@ from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 from storage.db import create_session_factory
 from storage.models import Application, Consent
+from storage.outbox import OutboxRepo
 from storage.unit import commit_then
+from tests.test_pipeline import SORRY
 from tests.test_screening import LANGS, RULESET, Persona, family_of_four_after_fire, normalise
 
 DAY = date(2015, 4, 20)
@@ -567,3 +569,20 @@ async def test_a_slow_bot_api_call_in_an_application_does_not_hold_up_other_citi
     await asyncio.wait_for(typed, 5)
     (draft,) = await stored(engine)
     assert draft.full_name == "Асанов Берік Серікұлы"
+
+
+async def test_a_backstop_that_cannot_be_taken_back_is_not_the_citizens_problem(
+    applicant, engine: AsyncEngine, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def database_gone(self: Any, keys: Any) -> int:
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(OutboxRepo, "take_back", database_gone)
+    p = applicant("ru")
+    reference = await submitted(p)  # the reference is on screen
+    assert not any(p.t(SORRY) in r.text for r in p.chat.history)  # no apology after it
+
+    # The cost: the reference is said once more, after the delay (README: duplicates).
+    said = await deliver_outbox(sender_at(bot, engine, DELAY + timedelta(seconds=1)),
+                                bot.session)
+    assert any(reference in text for text in said)

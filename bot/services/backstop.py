@@ -10,12 +10,15 @@ them after the delay; a failure to say them leaves them to the sender as well.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import utcnow
 from storage.outbox import OutboxRepo
+
+log = logging.getLogger(__name__)
 
 # Long enough for the answer to be sent after the commit, Bot API retries included.
 DELAY = timedelta(minutes=2)
@@ -34,6 +37,12 @@ class Backstop:
             self.keys.append(key)
 
     async def said(self, *keys: str) -> None:
-        """After the commit: these were said, the sender must not say them again."""
-        if await OutboxRepo(self.session).take_back([k for k in keys if k in self.keys]):
-            await self.session.commit()
+        """After the commit: these were said, the sender must not say them again. A failure
+        here is logged, never told: the citizen has their answer, and at worst the sender
+        says it once more."""
+        try:
+            if await OutboxRepo(self.session).take_back([k for k in keys if k in self.keys]):
+                await self.session.commit()
+        except Exception as exc:
+            log.error("a said answer was not taken back from the outbox: %s", type(exc).__name__)
+            await self.session.rollback()
