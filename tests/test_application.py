@@ -225,7 +225,15 @@ async def test_bad_input_at_every_step_is_explained_and_nothing_is_lost(
     await refused(p, "Асанова Гүлнар", "Please type the name and, at the end, the IIN or the "
                   "date of birth, for example: Асанова Гүлнар 780202400025 or Асанов Ерлан "
                   "05.05.2010.", "7")
-    await p.press("I'll bring this on paper")
+    # One person, one IIN: the applicant's own, or one given twice, is caught as typed.
+    await refused(p, f"Асанов Берік {IIN}", "This is your own IIN. Please type the IIN or the "
+                  "date of birth of this family member.", "7")
+    await p.type(f"Асанова Гүлнар {SPOUSE_IIN}")
+    await p.press("Spouse")
+    await p.press("Works")
+    await p.press("Next ➡️")
+    await refused(p, f"Асанов Ерлан {SPOUSE_IIN}", "This IIN is already given for another "
+                  "family member. Please check it against this person's document.", "8")
     await p.press("I'll bring this on paper")
     await p.press("I'll bring this on paper")
     await refused(p, "ә" * 501, "That is longer than {limit} characters. Please say it more "
@@ -240,10 +248,14 @@ async def test_bad_input_at_every_step_is_explained_and_nothing_is_lost(
     await refused(p, p.chat.send_sticker(), "Here please send a photo or a PDF scan of the "
                   "document, or use the buttons below.", "11")
     await p.chat.send_photo()
-    review = await p.press("Next ➡️")
+    await p.press("Next ➡️")
+    await p.chat.click("✏️ " + p.t("IIN"))
+    await refused(p, SPOUSE_IIN, "This IIN is already given for a member of your family. Please "
+                  "type your own IIN, from your identity document.", "4")
+    review = await p.type(IIN)
 
     for kept in ("Асанов Берік", IIN, "+77012345678", "Жаңа ауыл", "Абай көшесі, 12",
-                 "95 000 ₸", "Үй өртенді."):
+                 "95 000 ₸", "Үй өртенді.", "Асанова Гүлнар", SPOUSE_IIN):
         assert kept in review, kept
     (app,) = await stored(engine)
     assert (app.status, app.phone, app.settlement) == ("draft", "+77012345678", "other")

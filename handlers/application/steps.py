@@ -145,7 +145,10 @@ def _typed(draft: Draft, text: str, ctx: Ctx, notes: list[str]) -> bool:
         a.full_name = parse_full_name(text)
         return True
     if step == "iin":
-        a.iin, a.birth_date = parse_iin(text)
+        iin, born = parse_iin(text)
+        if iin in {m.iin for m in draft.members}:
+            raise InputError("iin_of_a_member")
+        a.iin, a.birth_date = iin, born
         return True
     if step == "phone":
         phone = normalize_phone(text)
@@ -161,9 +164,15 @@ def _typed(draft: Draft, text: str, ctx: Ctx, notes: list[str]) -> bool:
         return draft.missing(ctx.ruleset) is None
     if step.startswith("member."):
         index = int(step.partition(".")[2])
-        member = draft.members[index]
-        member.full_name, member.iin, born = parse_member_line(text, today)
-        member.birth_date = born.isoformat()
+        members = draft.members
+        name, their_iin, born = parse_member_line(text, today)
+        if their_iin is not None and their_iin == a.iin:
+            raise InputError("iin_is_yours")
+        others = {m.iin for i, m in enumerate(members) if i != index}
+        if their_iin is not None and their_iin in others:
+            raise InputError("iin_repeated")
+        member = members[index]
+        member.full_name, member.iin, member.birth_date = name, their_iin, born.isoformat()
         draft.set_member(index, member)
         return member.complete()
     if step == "situation":

@@ -89,6 +89,12 @@ def input_error(reason: str) -> str:
                               "check every digit against the identity document."),
         "iin_bad_birth_date": _("The first digits of this IIN are not a date of birth. Please "
                                 "check it against the identity document."),
+        "iin_of_a_member": _("This IIN is already given for a member of your family. Please "
+                             "type your own IIN, from your identity document."),
+        "iin_is_yours": _("This is your own IIN. Please type the IIN or the date of birth of "
+                          "this family member."),
+        "iin_repeated": _("This IIN is already given for another family member. Please check "
+                          "it against this person's document."),
         "bad_phone": _("I could not read that number. Please type a mobile number like "
                        "+7 701 234 56 78 or 8 701 234 56 78, or press «📱 Share my number»."),
         "not_own_contact": _("Please share your own number with the button below, or type it."),
