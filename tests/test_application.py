@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.console.chat import LocalChat
 from bot.console.session import LocalSession
 from bot.console.terminal import deliver_outbox
+from bot.services import staff_card
 from bot.services.backstop import DELAY
 from bot.services.outbox_sender import OutboxSender
 from bot.services.throttle import Throttle
@@ -598,3 +599,20 @@ async def test_a_backstop_that_cannot_be_taken_back_is_not_the_citizens_problem(
     said = await deliver_outbox(sender_at(bot, engine, DELAY + timedelta(seconds=1)),
                                 bot.session)
     assert any(reference in text for text in said)
+
+
+async def test_a_card_that_cannot_be_made_is_noted_in_the_staff_chat_later(
+    applicant, engine: AsyncEngine, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def database_gone(*args: Any, **kwargs: Any) -> None:
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(staff_card, "load_view", database_gone)
+    p = applicant("kk")
+    reference = await submitted(p)
+    assert not any(p.t(SORRY) in r.text for r in p.chat.history)  # the citizen is not told
+
+    mark = len(bot.session.requests)
+    await deliver_outbox(sender_at(bot, engine, DELAY + timedelta(seconds=1)), bot.session)
+    (note,) = [m.text for m in bot.session.requests[mark:] if isinstance(m, SendMessage)]
+    assert f"/app {reference}" in note and note.startswith("📥")

@@ -1,4 +1,5 @@
-"""A backstop under what is said only after a commit: a submission's reference, its staff card.
+"""A backstop under what is said only after a commit: a submission's reference and staff card,
+a withdrawal's answer and staff note.
 
 Those answers are sent once the update's transaction is committed (storage.unit.commit_then):
 never before what they announce is stored. A process killed between the commit and the answer

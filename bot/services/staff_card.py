@@ -282,11 +282,11 @@ async def announce_submission(
     if settings.staff_chat_id is None:
         log.warning("STAFF_CHAT_ID is not set: application %s has no card", application_id)
         return False
-    view = await load_view(session, application_id, ruleset=load_ruleset(),
-                           zone=ZoneInfo(settings.timezone))
-    if view is None or view.submitted_at is None:
-        return False
     try:
+        view = await load_view(session, application_id, ruleset=load_ruleset(),
+                               zone=ZoneInfo(settings.timezone))
+        if view is None or view.submitted_at is None:
+            return False
         with use_locale(settings, staff_locale(settings)):
             await send_card(bot, settings.staff_chat_id, view)
             await send_pdf(bot, settings.staff_chat_id, view, printed=view.submitted_at)
