@@ -15,13 +15,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
-from redis.commands.core import AsyncScript
 from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -369,7 +367,6 @@ put(KEYS[1], ARGV[1], ARGV[2])
 put(KEYS[2], ARGV[3], ARGV[4])
 return 1
 """
-_write_scripts: WeakKeyDictionary[Any, AsyncScript] = WeakKeyDictionary()
 
 
 def _ttl_ms(ttl: int | timedelta | None) -> str:
@@ -383,10 +380,8 @@ async def _redis_write(
     storage: RedisStorage, key: StorageKey, state: str | None, data: dict[str, Any]
 ) -> None:
     build = storage.key_builder.build
-    script = _write_scripts.get(storage.redis)
-    if script is None:
-        script = _write_scripts[storage.redis] = storage.redis.register_script(_WRITE)
-    await script(keys=[build(key, "state"), build(key, "data")], args=[
+    write = storage.redis.register_script(_WRITE)  # local (its hash); loaded on first use
+    await write(keys=[build(key, "state"), build(key, "data")], args=[
         state or "", _ttl_ms(storage.state_ttl),
         storage.json_dumps(data) if data else "", _ttl_ms(storage.data_ttl),
     ])

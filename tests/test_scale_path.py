@@ -6,8 +6,9 @@ Skips (with the reason) where PostgreSQL or Redis cannot be reached.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.app import create_dispatcher
@@ -22,19 +23,28 @@ DAY = date(2015, 4, 20)
 DAY_SECONDS = 24 * 3600
 
 
+def on_day(url: str, **kwargs: Any) -> Dispatcher:
+    """The production dispatcher on ``url`` (with ``engine``, ``storage`` if given), on DAY."""
+    settings = Settings(_env_file=None, database_url=url, redis_url=None)
+    return create_dispatcher(settings, today=lambda: DAY, **kwargs)
+
+
+def persona(dp: Dispatcher, bot: Bot, lang: str) -> Persona:
+    return Persona(LocalChat(dp, bot, language_code=lang), dp["i18n"], lang)
+
+
 async def test_a_check_on_postgresql_and_redis_survives_a_restart(bot: Bot) -> None:
     async with postgres_database() as url, migrated_engine(url) as engine, \
             redis_storage() as fsm:
-        settings = Settings(_env_file=None, database_url=url, redis_url=None)
-        first = create_dispatcher(settings, engine=engine, storage=fsm, today=lambda: DAY)
-        p = Persona(LocalChat(first, bot, language_code="ru"), first["i18n"], "ru")
+        first = on_day(url, engine=engine, storage=fsm)
+        p = persona(first, bot, "ru")
         await p.start_check()
         await p.press("Hardship: fire, natural disaster, illness")
         await p.press("Next ➡️")
 
         # Another instance behind the load balancer (or this one restarted) takes over.
-        second = create_dispatcher(settings, engine=engine, storage=fsm, today=lambda: DAY)
-        p2 = Persona(LocalChat(second, bot, language_code="ru"), second["i18n"], "ru")
+        second = on_day(url, engine=engine, storage=fsm)
+        p2 = persona(second, bot, "ru")
         await p2.chat.send("/help")  # shows where the citizen is
         assert p2.t("Difficult life situation") in p2.chat.last_text
         await p2.press("Fire")
@@ -52,9 +62,8 @@ async def test_a_check_on_postgresql_and_redis_survives_a_restart(bot: Bot) -> N
 
 async def test_the_fire_family_on_postgresql(bot: Bot) -> None:
     async with postgres_database() as url, migrated_engine(url) as engine:
-        settings = Settings(_env_file=None, database_url=url, redis_url=None)
-        dp = create_dispatcher(settings, engine=engine, today=lambda: DAY)
-        p = Persona(LocalChat(dp, bot, language_code="kk"), dp["i18n"], "kk")
+        dp = on_day(url, engine=engine)
+        p = persona(dp, bot, "kk")
         await family_of_four_after_fire(p, "10.04.2015")
         await p.press("➖ None of these")
         result = await p.result()
@@ -80,9 +89,8 @@ async def test_an_update_delivered_again_is_skipped_on_postgresql_and_redis(bot:
     still stops a redelivery: the tick stays, nothing is said twice."""
     async with postgres_database() as url, migrated_engine(url) as engine, \
             redis_storage() as fsm:
-        settings = Settings(_env_file=None, database_url=url, redis_url=None)
-        dp = create_dispatcher(settings, engine=engine, storage=fsm, today=lambda: DAY)
-        p = Persona(LocalChat(dp, bot, language_code="ru"), dp["i18n"], "ru")
+        dp = on_day(url, engine=engine, storage=fsm)
+        p = persona(dp, bot, "ru")
         await p.start_check()
         await p.press("Pensioners and the elderly")
         state = dp.fsm.get_context(bot, chat_id=100, user_id=100)
@@ -116,9 +124,8 @@ async def test_a_conversation_kept_in_redis_expires_and_is_erased(
     conversations kept in SQL), and /cancel leaves nothing of them there."""
     async with redis_storage() as fsm:
         fsm.state_ttl = fsm.data_ttl = timedelta(days=30)
-        settings = Settings(_env_file=None, database_url=database_url, redis_url=None)
-        dp = create_dispatcher(settings, storage=fsm, today=lambda: DAY)
-        p = Persona(LocalChat(dp, bot, language_code="kk"), dp["i18n"], "kk")
+        dp = on_day(database_url, storage=fsm)
+        p = persona(dp, bot, "kk")
         await p.start_check()
         await p.press("Pensioners and the elderly")
         key = StorageKey(bot_id=bot.id, chat_id=100, user_id=100)  # LocalChat's user

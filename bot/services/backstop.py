@@ -28,21 +28,18 @@ DELAY = timedelta(minutes=2)
 class Backstop:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.keys: list[str] = []
 
     async def hold(self, key: str, chat_id: int, text: str, kind: str) -> None:
         """Keep ``text`` for ``chat_id`` in the update's transaction, due after DELAY."""
         now = utcnow()
-        if await OutboxRepo(self.session).enqueue(key, chat_id, text, kind, now,
-                                                  due_at=now + DELAY):
-            self.keys.append(key)
+        await OutboxRepo(self.session).enqueue(key, chat_id, text, kind, now, due_at=now + DELAY)
 
     async def said(self, *keys: str) -> None:
         """After the commit: these were said, the sender must not say them again. A failure
         here is logged, never told: the citizen has their answer, and at worst the sender
         says it once more."""
         try:
-            if await OutboxRepo(self.session).take_back([k for k in keys if k in self.keys]):
+            if await OutboxRepo(self.session).take_back(keys):
                 await self.session.commit()
         except Exception as exc:
             log.error("a said answer was not taken back from the outbox: %s", type(exc).__name__)

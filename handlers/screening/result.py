@@ -125,22 +125,19 @@ def _next_steps(
                      if not g.benefit.needs_application and g.pay_on is not None)
     if to_apply:
         deadline = apply_by(result, answers, calendar)
-        if deadline is not None and paper:
-            steps.append("📝 " + _("Apply by {date}: bring the documents listed on this page "
-                                  "to the district department or your akim {cite}.").format(
-                date=day(deadline), cite=cite(ruleset, "9")))
-        elif deadline is not None:
-            steps.append("📝 " + _("Apply by {date}: bring the documents (the list is below) "
-                                  "to the district department or your akim {cite}.").format(
-                date=day(deadline), cite=cite(ruleset, "9")))
-        elif paper:
-            steps.append("📝 " + _("Apply: bring the documents listed on this page to the "
-                                  "district department or your akim {cite}.").format(
-                cite=cite(ruleset, "13")))
+        if deadline is not None:
+            apply = (_("Apply by {date}: bring the documents listed on this page to the "
+                       "district department or your akim {cite}.") if paper else
+                     _("Apply by {date}: bring the documents (the list is below) to the "
+                       "district department or your akim {cite}."))
+            apply = apply.format(date=day(deadline), cite=cite(ruleset, "9"))
         else:
-            steps.append("📝 " + _("Apply: bring the documents (the list is below) to the "
-                                  "district department or your akim {cite}.").format(
-                cite=cite(ruleset, "13")))
+            apply = (_("Apply: bring the documents listed on this page to the district "
+                       "department or your akim {cite}.") if paper else
+                     _("Apply: bring the documents (the list is below) to the district "
+                       "department or your akim {cite}."))
+            apply = apply.format(cite=cite(ruleset, "13"))
+        steps.append("📝 " + apply)
     if by_list:
         steps.append("🎁 " + _("Holiday payments come without an application, by list: the "
                               "next on {date} {cite}.").format(

@@ -104,27 +104,27 @@ def step_title(step: str) -> str:
 
 QUESTIONS: dict[str, str] = {
     "groups": N_("Tick everything that is about you or your family, then press Next. "
-                "If nothing fits, press «None of these»."),
+                 "If nothing fits, press «None of these»."),
     "group": N_("Tick what is about you, then press Next. If nothing fits, press "
-               "«None of these»."),
+                "«None of these»."),
     "check_date": N_("Which day shall I check? Press Today, or type a day of that period "
-                    "(for example, if your house burned in May 2015): 15.05.2015 or "
-                    "«май 2015»."),
+                     "(for example, if your house burned in May 2015): 15.05.2015 or "
+                     "«май 2015»."),
     "wheelchair": N_("Does your individual rehabilitation programme provide you with a "
-                    "wheelchair?"),
+                     "wheelchair?"),
     "child": N_("Type the child's age in years (0 to 17) and tick what applies."),
     "situation": N_("What happened?"),
     "situation_date": N_("When did it happen? Type the date, for example 05.03.2015 or "
-                        "«a week ago»."),
+                         "«a week ago»."),
     "age": N_("How old are you? Type the number of full years."),
     "members": N_("How many people are in your family, you included? "
-                 "Press a number or type it."),
+                  "Press a number or type it."),
     "income": N_("What is your family's total income per month, in tenge? "
-                "Type a number, for example 120 000. Or press Skip."),
+                 "Type a number, for example 120 000. Or press Skip."),
     "history": N_("Have you received any of these in the last 12 months? "
-                 "Tick them, then press Next. If not, press «None of these»."),
+                  "Tick them, then press Next. If not, press «None of these»."),
     "review": N_("Here is what you told me. Press a line to change it, "
-                "or see the result."),
+                 "or see the result."),
 }
 
 
@@ -135,29 +135,29 @@ def question(step: str) -> str:
 
 WHY: dict[str, str] = {
     "groups": N_("Assistance is given to certain groups of citizens (p. 7 and p. 9 of the "
-                "decision). Your answer decides which questions follow."),
+                 "decision). Your answer decides which questions follow."),
     "check_date": N_("The amounts (in MCI of that year), the income thresholds and the "
-                    "deadlines depend on the day: I count them as on the day you give."),
+                     "deadlines depend on the day: I count them as on the day you give."),
     "group": N_("Each of these groups has its own payment in p. 7 or p. 9; "
-               "the holiday payments come without an application (p. 12)."),
+                "the holiday payments come without an application (p. 12)."),
     "wheelchair": N_("p. 9.1: 50 MCI for a walking wheelchair and 21.5 MCI for a room "
-                    "wheelchair, if your individual rehabilitation programme provides it."),
+                     "wheelchair, if your individual rehabilitation programme provides it."),
     "child": N_("p. 7.8 (children without parental care or with HIV), p. 7.12 (children "
-               "with a disability aged 6 to 13), p. 9.2 (taught at home), p. 9.3 (HIV)."),
+                "with a disability aged 6 to 13), p. 9.2 (taught at home), p. 9.3 (HIV)."),
     "situation": N_("p. 9.11: up to 300 MCI in a difficult life situation; the grounds "
-                   "are listed in p. 9."),
+                    "are listed in p. 9."),
     "situation_date": N_("p. 9: after a fire or natural disaster you must apply within one "
-                        "month. The date tells whether that month has passed."),
+                         "month. The date tells whether that month has passed."),
     "age": N_("p. 9.10: people over 80 who need care get up to 1 MCI a month for travel."),
     "members": N_("Income is counted per person (p. 3.5): the family's income divided by "
-                 "the number of its members."),
+                  "the number of its members."),
     "income": N_("p. 9.6 and 9.7 are for families whose income per person is below the "
-                "poverty line; p. 9 also counts income up to 60 per cent of the subsistence "
-                "minimum as a ground. Nothing is checked here: the department checks."),
+                 "poverty line; p. 9 also counts income up to 60 per cent of the subsistence "
+                 "minimum as a ground. Nothing is checked here: the department checks."),
     "history": N_("p. 23: assistance on the same ground is not given again within one "
-                 "calendar year."),
+                  "calendar year."),
     "review": N_("Nothing is sent anywhere: this is only a check. To apply, bring the "
-                "documents to the district department or your akim."),
+                 "documents to the district department or your akim."),
 }
 
 
