@@ -9,6 +9,7 @@ with the record of its id, inside the chat's lock → UserMiddleware → languag
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -23,6 +24,8 @@ from bot.clock import Clock
 from storage import unit as units
 from storage.driver import together
 from storage.repositories import HandledUpdateRepo, UserRepo
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -46,7 +49,8 @@ class UnitMiddleware(BaseMiddleware):
 
 
 class OnceMiddleware(BaseMiddleware):
-    """Each update once: its id is recorded in the transaction of the change it made."""
+    """Each update once: its id is recorded in the transaction of the change it made, and,
+    where the chat's state is kept in Redis, with that state."""
 
     def __init__(self) -> None:
         # SQLite has one writer: the updates of this process take turns here for their few
@@ -66,14 +70,15 @@ class OnceMiddleware(BaseMiddleware):
         if seen:
             return UNHANDLED
         result = await handler(event, data)
-        bind = unit.session.bind
-        # A session that wrote during the update holds SQLite's write lock already: it must
-        # not queue behind a turn-taker that is itself waiting for that lock.
-        if bind is not None and bind.dialect.name == "sqlite" and not units.wrote(unit.session):
-            async with self._sqlite_writer:
-                await self._commit(unit, handled, bot.id, event.update_id)
-        else:
+        hold = unit.hold
+        if hold is None:
             await self._commit(unit, handled, bot.id, event.update_id)
+        else:
+            # The chat's state is in Redis, and the update is recorded there with it: the
+            # database is asked only when the update wrote to it, and then first.
+            if _wrote(unit):
+                await self._commit_unless_redone(unit, handled, bot.id, event.update_id)
+            await hold.finish(unit.fsm.get(hold.key))
         # What follows the commit (answers that must not precede it, the staff card) runs
         # outside the writers' turn.
         for then in unit.after_commit:
@@ -83,10 +88,45 @@ class OnceMiddleware(BaseMiddleware):
     async def _commit(
         self, unit: units.Unit, handled: HandledUpdateRepo, bot_id: int, update_id: int
     ) -> None:
+        bind = unit.session.bind
+        # A session that wrote during the update holds SQLite's write lock already: it must
+        # not queue behind a turn-taker that is itself waiting for that lock.
+        if bind is not None and bind.dialect.name == "sqlite" and not units.wrote(unit.session):
+            async with self._sqlite_writer:
+                await self._write_and_commit(unit, handled, bot_id, update_id)
+        else:
+            await self._write_and_commit(unit, handled, bot_id, update_id)
+
+    async def _write_and_commit(
+        self, unit: units.Unit, handled: HandledUpdateRepo, bot_id: int, update_id: int
+    ) -> None:
         async with together(unit.session):  # on SQLite: one hand-off for all, with the commit
             await unit.write()
             await handled.record(bot_id, update_id)
         await unit.session.commit()
+
+    async def _commit_unless_redone(
+        self, unit: units.Unit, handled: HandledUpdateRepo, bot_id: int, update_id: int
+    ) -> None:
+        """Commit with the update's record in the database too. If it is there already, the
+        process that first handled the update died after that commit and before Redis heard
+        of it: the database keeps that run's writes, and this run (from the same state, so to
+        the same state) only ends in Redis."""
+        try:
+            await self._commit(unit, handled, bot_id, update_id)
+        except Exception:  # the driver's own unique violation, or SQLAlchemy's
+            await unit.session.rollback()
+            if not await handled.seen(bot_id, update_id):
+                raise
+            unit.after_commit.clear()
+            log.warning("update %s was handled before its state reached Redis", update_id)
+
+
+def _wrote(unit: units.Unit) -> bool:
+    """Whether the update has anything for the database (written, pending, or in the ORM)."""
+    session = unit.session
+    return bool(unit.writes or units.wrote(session)
+                or session.new or session.dirty or session.deleted)
 
 
 class UserMiddleware(BaseMiddleware):

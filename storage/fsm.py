@@ -238,7 +238,7 @@ class SQLStorage(BaseStorage):
 
 
 @dataclass
-class _Record:
+class Record:
     state: str | None
     data: dict[str, Any]
     dirty: bool = False
@@ -259,11 +259,11 @@ class UnitStorage(BaseStorage):
     async def close(self) -> None:
         await self.inner.close()
 
-    async def _record(self, key: StorageKey) -> _Record | None:
+    async def _record(self, key: StorageKey) -> Record | None:
         unit = units.current()
         if unit is None:
             return None
-        record: _Record | None = unit.fsm.get(key)
+        record: Record | None = unit.fsm.get(key)
         if record is None:
             if isinstance(self.inner, SQLStorage) and unit.update and unit.seen is None:
                 state, data, unit.seen = await self.inner.get_record_and_seen(key, unit.update)
@@ -273,14 +273,16 @@ class UnitStorage(BaseStorage):
                 state, data = await _redis_read(self.inner, key)
             else:
                 state, data = await self.inner.get_state(key), await self.inner.get_data(key)
-            record = unit.fsm[key] = _Record(state, data)
+            record = unit.fsm[key] = Record(state, data)
         return record
 
-    def _changed(self, key: StorageKey, record: _Record) -> None:
+    def _changed(self, key: StorageKey, record: Record) -> None:
         unit = units.current()
         if record.dirty or unit is None:
             return
         record.dirty = True
+        if unit.hold is not None and unit.hold.key == key:
+            return  # written as the chat's Redis lock is released (storage.isolation.Hold)
 
         async def write() -> None:
             record.dirty = False
@@ -351,18 +353,21 @@ def prefetched(key: StorageKey, state: str | None, data: dict[str, Any]) -> None
     the update's unit of work uses it instead of reading it again."""
     unit = units.current()
     if unit is not None and key not in unit.fsm:
-        unit.fsm[key] = _Record(state, data)
+        unit.fsm[key] = Record(state, data)
 
 
-# The state and the data written in one atomic command (a MULTI/EXEC pipeline is one round trip
-# too, but costs redis-py twice the work). KEYS: state, data. ARGV: the state ("" deletes it),
-# its time to live in ms ("0": none), the data as JSON ("" deletes it), its time to live.
-_WRITE = """
+# Sets a key to a value with a time to live in ms ("0": none), or deletes it for "" (Lua, shared
+# by the scripts that write a chat's state: this one and storage.isolation's end of an update).
+PUT = """
 local function put(key, value, ttl)
   if value == "" then redis.call("del", key)
   elseif ttl == "0" then redis.call("set", key, value)
   else redis.call("set", key, value, "PX", ttl) end
 end
+"""
+# The state and the data written in one atomic command (a MULTI/EXEC pipeline is one round trip
+# too, but costs redis-py twice the work). KEYS: state, data. ARGV: see redis_state_args.
+_WRITE = PUT + """
 put(KEYS[1], ARGV[1], ARGV[2])
 put(KEYS[2], ARGV[3], ARGV[4])
 return 1
@@ -376,12 +381,19 @@ def _ttl_ms(ttl: int | timedelta | None) -> str:
     return str(max(int(seconds * 1000), 1))
 
 
+def redis_state_args(storage: RedisStorage, state: str | None, data: dict[str, Any]) -> list[str]:
+    """The state ("" deletes it), its time to live in ms, the data as JSON ("" deletes it), its
+    time to live: as aiogram's RedisStorage stores them."""
+    return [
+        state or "", _ttl_ms(storage.state_ttl),
+        storage.json_dumps(data) if data else "", _ttl_ms(storage.data_ttl),
+    ]
+
+
 async def _redis_write(
     storage: RedisStorage, key: StorageKey, state: str | None, data: dict[str, Any]
 ) -> None:
     build = storage.key_builder.build
     write = storage.redis.register_script(_WRITE)  # local (its hash); loaded on first use
-    await write(keys=[build(key, "state"), build(key, "data")], args=[
-        state or "", _ttl_ms(storage.state_ttl),
-        storage.json_dumps(data) if data else "", _ttl_ms(storage.data_ttl),
-    ])
+    await write(keys=[build(key, "state"), build(key, "data")],
+                args=redis_state_args(storage, state, data))

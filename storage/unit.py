@@ -14,11 +14,14 @@ import contextvars
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+if TYPE_CHECKING:
+    from storage.isolation import Hold
 
 Write = Callable[[], Awaitable[None]]
 # session.info keys: the pending writes of the session's update, and what they change that
@@ -43,6 +46,9 @@ class Unit:
     # storage found that out in the same read as the state (None: not asked yet).
     update: tuple[int, int] | None = None
     seen: bool | None = None
+    # The chat's lock held in Redis, when the state is kept there: the update's end writes the
+    # state, records the update and releases the lock in one command (storage.isolation).
+    hold: Hold | None = None
 
     def __post_init__(self) -> None:
         self.session.info[PENDING_WRITES] = self.writes

@@ -5,22 +5,29 @@ Skips (with the reason) where PostgreSQL or Redis cannot be reached.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any
+from unittest.mock import patch
 
+import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import event, func, select
 
 from bot.app import create_dispatcher
 from bot.config import Settings
 from bot.console.chat import LocalChat
 from storage.db import create_session_factory
+from storage.models import HandledUpdate, User
+from storage.redis_scripts import Scripts
 from storage.repositories import ScreeningRepo
 from tests.storage.conftest import migrated_engine, postgres_database, redis_storage
 from tests.test_screening import Persona, family_of_four_after_fire
 
 DAY = date(2015, 4, 20)
 DAY_SECONDS = 24 * 3600
+SORRY = "Sorry, something went wrong on our side. Your answers are kept; let us go on from here."
 
 
 def on_day(url: str, **kwargs: Any) -> Dispatcher:
@@ -137,3 +144,75 @@ async def test_a_conversation_kept_in_redis_expires_and_is_erased(
         await p.chat.send("/cancel")
         assert not await fsm.redis.exists(*names)
         await dp.emit_shutdown()
+
+
+async def test_a_press_on_redis_is_two_redis_commands_and_no_database(bot: Bot) -> None:
+    """With the state in Redis, a press that writes nothing else takes the chat's lock with
+    the state and the update's record, and ends in one more command: the database is not
+    asked at all (its pool is never checked out)."""
+    async with postgres_database() as url, migrated_engine(url) as engine, \
+            redis_storage() as fsm:
+        dp = on_day(url, engine=engine, storage=fsm)
+        p = persona(dp, bot, "ru")
+        await p.start_check()
+        checkouts: list[object] = []
+        event.listen(engine.sync_engine, "checkout", lambda *args: checkouts.append(args))
+        calls: list[str] = []
+        run = Scripts.run
+
+        async def counting(self: Scripts, script: Any, keys: list[str], args: list[Any]) -> Any:
+            calls.append(script.source)
+            return await run(self, script, keys, args)
+
+        with patch.object(Scripts, "run", counting):
+            await p.press("Pensioners and the elderly")
+        assert len(calls) == 2 and checkouts == []
+
+        key = StorageKey(bot_id=bot.id, chat_id=100, user_id=100)
+        assert not await fsm.redis.exists(fsm.key_builder.build(key, "lock"))
+        assert p.chat.last_update is not None
+        handled = f"{fsm.key_builder.prefix}:handled:{bot.id}:{p.chat.last_update.update_id}"
+        assert 47 * 3600 < await fsm.redis.ttl(handled) <= 48 * 3600
+        await dp.emit_shutdown()
+
+
+async def test_an_update_whose_redis_end_was_lost_is_ended_again_without_a_second_write(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The process died after the database's commit and before Redis heard of the update:
+    delivered again, it runs from the same state to the same state; the database keeps the
+    first run's writes (nothing twice, no error) and Redis gets the state and the record."""
+    async with postgres_database() as url, migrated_engine(url) as engine, \
+            redis_storage() as fsm:
+        dp = on_day(url, engine=engine, storage=fsm)
+        p = persona(dp, bot, "ru")
+        await p.chat.send("/start")
+        key = StorageKey(bot_id=bot.id, chat_id=100, user_id=100)
+        before = await fsm.get_state(key), await fsm.get_data(key)
+        # A new process: its first update of the day from this user writes the user's row.
+        p.chat.dp = on_day(url, engine=engine, storage=fsm)
+        await p.press("🔎 What assistance may I get?")
+        after = await fsm.get_state(key), await fsm.get_data(key)
+        update = p.chat.last_update
+        assert update is not None and after != before
+        answers = len(p.chat.session.requests)
+
+        # As if that run's Redis end never happened; delivered again to a restarted process.
+        await fsm.redis.delete(f"{fsm.key_builder.prefix}:handled:{bot.id}:{update.update_id}")
+        await fsm.set_state(key, before[0])
+        await fsm.set_data(key, before[1])
+        second = on_day(url, engine=engine, storage=fsm)
+        with caplog.at_level(logging.WARNING):
+            await second.feed_update(bot, update)
+
+        assert (await fsm.get_state(key), await fsm.get_data(key)) == after
+        assert "handled before its state reached Redis" in caplog.text
+        assert len(p.chat.session.requests) > answers  # answered again: the tolerated repeat
+        assert p.t(SORRY) not in p.chat.last_text
+        async with create_session_factory(engine)() as session:
+            records = await session.scalar(select(func.count()).select_from(HandledUpdate)
+                                           .where(HandledUpdate.update_id == update.update_id))
+            users = await session.scalar(select(func.count()).select_from(User))
+        assert (records, users) == (1, 1)
+        for each in (dp, p.chat.dp, second):
+            await each.emit_shutdown()
