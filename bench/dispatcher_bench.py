@@ -10,8 +10,10 @@ feed: that would measure the harness). Bot API calls are answered in-process (Lo
 for both sides. Bare aiogram (one trivial handler per kind of update, MemoryStorage) is fed the
 very same updates. Both sides are warmed up first.
 
-Measured: one citizen at a time, then CITIZENS_AT_ONCE citizens at once; on SQLite, and on
-PostgreSQL + Redis when they answer (else one line says why they are skipped). Printed:
+Measured: one citizen at a time (bare aiogram and ours taking turns every few citizens, so
+that a drift in the machine's speed touches both alike), then CITIZENS_AT_ONCE citizens at
+once; on SQLite, and on PostgreSQL + Redis when they answer (else one line says why they are
+skipped). Printed:
 updates/s, p50 and p99 per update, ratio to bare aiogram, screenings finished, failed updates.
 """
 
@@ -202,6 +204,24 @@ async def _timed(
     return time.perf_counter() - started, latencies, errors
 
 
+Side = tuple[Dispatcher, Bot, list[tuple[int, list[Update]]]]
+
+
+async def taking_turns(*sides: Side, turn: int = 4) -> list[tuple[float, list[float], int]]:
+    """Each side's citizens one at a time, the sides taking turns every ``turn`` citizens: a
+    machine whose speed drifts during the run (a shared one does, by tens of per cent within
+    seconds) then slows both sides alike instead of whichever ran in the slow moment."""
+    totals: list[tuple[float, list[float], int]] = [(0.0, [], 0) for _ in sides]
+    for start in range(0, max(len(citizens) for _, _, citizens in sides), turn):
+        for i, (dp, bot, citizens) in enumerate(sides):
+            elapsed, latencies, errors = await run(
+                dp, bot, citizens[start:start + turn], at_once=False
+            )
+            total = totals[i]
+            totals[i] = (total[0] + elapsed, total[1] + latencies, total[2] + errors)
+    return totals
+
+
 def line(name: str, elapsed: float, latencies: list[float], bare_rate: float | None) -> str:
     rate = len(latencies) / elapsed
     p50 = statistics.median(latencies) * 1000
@@ -228,14 +248,14 @@ async def bench_backend(
             await run(warm_dp, warm_bot, warm.make(20), at_once=True)
         failures.count = 0
 
-        b_elapsed, b_lat, _ = await run(bare, bare_bot, bare_citizens.make(one), at_once=False)
+        ones = citizens.make(one)
+        (b_elapsed, b_lat, _), (elapsed, lat, errors) = await taking_turns(
+            (bare, bare_bot, bare_citizens.make(one)), (dp, bot, ones)
+        )
         bare_rate = len(b_lat) / b_elapsed
         print(f"\n{name}: {len(b_lat) / one:.1f} updates a citizen on average")
         print(f"{'':<42} {'upd/s':>8} {'p50 ms':>9} {'p99 ms':>9}   vs bare")
         print(line("bare aiogram, one at a time", b_elapsed, b_lat, None))
-
-        ones = citizens.make(one)
-        elapsed, lat, errors = await run(dp, bot, ones, at_once=False)
         print(line("ours, one citizen at a time", elapsed, lat, bare_rate))
         await report(sessions, ones, errors + failures.count)
         failures.count = 0

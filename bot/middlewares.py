@@ -36,7 +36,8 @@ class UnitMiddleware(BaseMiddleware):
         self._slots = asyncio.Semaphore(limit)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self._slots, self.session_factory() as session:
+        async with self._slots:
+            session = self.session_factory()
             unit = units.Unit(session)
             if isinstance(event, Update):
                 unit.update = (data["bot"].id, event.update_id)
@@ -46,6 +47,10 @@ class UnitMiddleware(BaseMiddleware):
                 return await handler(event, data)
             finally:
                 units.leave(token)
+                # A session that never began (a press kept in Redis) holds nothing to give
+                # back: its close, as `async with` does it, would cost a task.
+                if session.in_transaction() or session.sync_session.identity_map:
+                    await session.__aexit__(None, None, None)
 
 
 class OnceMiddleware(BaseMiddleware):

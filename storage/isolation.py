@@ -9,6 +9,7 @@ the chat's state.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import uuid
 from collections.abc import AsyncGenerator
@@ -54,6 +55,8 @@ if KEYS[4] ~= "" then redis.call("set", KEYS[4], "1", "PX", ARGV[7]) end
 if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end
 return 0
 """
+# A lock's token: unique across processes (the random part) and within one (the count).
+_PROCESS, _tokens = uuid.uuid4().hex, itertools.count()
 _KEEP_HANDLED_MS = str(int(KEEP_HANDLED_UPDATES.total_seconds() * 1000))
 
 
@@ -147,7 +150,7 @@ class RedisChatIsolation(BaseEventIsolation):
         build = self.storage.key_builder.build
         unit = units.current()
         update = None if unit is None else unit.update
-        token = uuid.uuid4().hex
+        token = f"{_PROCESS}:{next(_tokens)}"
         keys = [build(key, "lock"), build(key, "state"), build(key, "data"),
                 self._record_key(update)]
         while True:

@@ -3,7 +3,7 @@
 They run twice per update, and at that rate redis-py's client layer around a command (its
 blocking pool's lock and time-out, retries, observability hooks) costs more CPU than the
 command's round trip. Here a script goes straight to a connection of its own (redis-py's, made
-with the pool's settings, parsed by hiredis when installed) and back to a short idle list: at
+with the pool's settings; hiredis packs and parses) and back to a short idle list: at
 most one connection per script call in flight, so no more than the updates in flight.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from hiredis import pack_command
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -29,6 +30,7 @@ class Scripts:
     def __init__(self, redis: Redis) -> None:
         self.pool = redis.connection_pool
         self._idle: list[AbstractConnection] = []
+        self.timeout: float | None = None  # the pool's socket time-out, for a reply
 
     def register(self, source: str) -> Script:
         return Script(self, source)
@@ -54,22 +56,25 @@ class Scripts:
 
     def _new(self) -> AbstractConnection:
         made: AbstractConnection = self.pool.make_connection()  # type: ignore[no-untyped-call]
+        # The time-out applies to the reply (below): redis-py would also put the send, which
+        # never waits for a command this small, in a task of its own (asyncio.wait_for).
+        self.timeout, made.socket_timeout = made.socket_timeout, None
         return made
 
     async def _call(
         self, connection: AbstractConnection, script: Script, keys: list[str], args: list[Any]
     ) -> Any:
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
-        await connection.send_packed_command(connection.pack_command(*command), False)
         try:
-            return await connection.read_response()
+            return await self._ask(connection, command)
         except NoScriptError:  # the server's script cache is empty (it restarted)
-            await connection.send_packed_command(
-                connection.pack_command("SCRIPT", "LOAD", script.source), False
-            )
-            await connection.read_response()
-            await connection.send_packed_command(connection.pack_command(*command), False)
-            return await connection.read_response()
+            await self._ask(connection, ("SCRIPT", "LOAD", script.source))
+            return await self._ask(connection, command)
+
+    async def _ask(self, connection: AbstractConnection, command: tuple[Any, ...]) -> Any:
+        # Packed in C by hiredis (redis-py packs in Python).
+        await connection.send_packed_command(pack_command(command), False)
+        return await connection.read_response(timeout=self.timeout)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
