@@ -54,7 +54,12 @@ def _state_name(state: StateType) -> str | None:
 
 
 def _checked_data(key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
-    """A JSON round-tripped copy of ``data``; fail early if it would not survive the trip.
+    return _checked_json(key, data)[0]
+
+
+def _checked_json(key: StorageKey, data: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """A JSON round-tripped copy of ``data``, and its JSON; fail early if it would not survive
+    the trip.
 
     Catches in development (and in tests on any backend) what would otherwise break only in
     production: objects JSON cannot encode, NaN, and values JSON would silently change
@@ -64,7 +69,8 @@ def _checked_data(key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
         msg = f"Data must be a dict or dict-like object, got {type(data).__name__}"
         raise DataNotDictLikeError(msg)
     try:
-        restored = json.loads(json.dumps(data, allow_nan=False))
+        text = json.dumps(data, allow_nan=False)
+        restored = json.loads(text)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"FSM data for {key} is not JSON-serialisable: {exc}") from exc
     if restored != data:
@@ -72,7 +78,7 @@ def _checked_data(key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
             f"FSM data for {key} would change in a JSON round trip (tuples become lists, "
             f"non-string keys become strings): {data!r} -> {restored!r}"
         )
-    return dict(restored)
+    return dict(restored), text
 
 
 class SQLStorage(BaseStorage):
@@ -242,6 +248,13 @@ class Record:
     state: str | None
     data: dict[str, Any]
     dirty: bool = False
+    # The data as JSON (as read or as checked), kept: a copy for get_data is then one parse.
+    text: str | bytes | None = None
+
+    def json(self) -> str | bytes:
+        if self.text is None:
+            self.text = json.dumps(self.data)
+        return self.text
 
 
 class UnitStorage(BaseStorage):
@@ -289,7 +302,7 @@ class UnitStorage(BaseStorage):
             if isinstance(self.inner, SQLStorage):
                 await self.inner.write_checked(key, record.state, record.data)
             elif isinstance(self.inner, RedisStorage):
-                await _redis_write(self.inner, key, record.state, record.data)
+                await _redis_write(self.inner, key, record)
             else:
                 await self.inner.set_state(key, record.state)
                 await self.inner.set_data(key, record.data)
@@ -313,7 +326,7 @@ class UnitStorage(BaseStorage):
         if record is None:
             await self.inner.set_data(key, data)
             return
-        record.data = _checked_data(key, data)
+        record.data, record.text = _checked_json(key, data)
         self._changed(key, record)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
@@ -321,15 +334,15 @@ class UnitStorage(BaseStorage):
         if record is None:
             return await self.inner.get_data(key)
         # A copy, as from the database: the caller may change it freely.
-        return dict(json.loads(json.dumps(record.data)))
+        return dict(json.loads(record.json()))
 
     async def update_data(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
         record = await self._record(key)
         if record is None:
             return await self.inner.update_data(key, data)
-        record.data = _checked_data(key, {**record.data, **data})
+        record.data, record.text = _checked_json(key, {**record.data, **data})
         self._changed(key, record)
-        return dict(json.loads(json.dumps(record.data)))
+        return dict(json.loads(record.text))
 
 
 # aiogram's RedisStorage asks Redis once per call: state and data are two keys, so a read is
@@ -348,12 +361,14 @@ def redis_record(storage: RedisStorage, state: Any, data: Any) -> tuple[str | No
     return state, (storage.json_loads(data) if data else {})
 
 
-def prefetched(key: StorageKey, state: str | None, data: dict[str, Any]) -> None:
-    """The record of ``key`` read already (storage.isolation reads it with the chat's lock):
-    the update's unit of work uses it instead of reading it again."""
+def prefetched(storage: RedisStorage, key: StorageKey, state: Any, data: Any) -> None:
+    """The record of ``key`` as Redis returned it (storage.isolation reads it with the chat's
+    lock): the update's unit of work uses it instead of reading it again."""
     unit = units.current()
     if unit is not None and key not in unit.fsm:
-        unit.fsm[key] = Record(state, data)
+        record = unit.fsm[key] = Record(*redis_record(storage, state, data))
+        if data and storage.json_loads is json.loads:
+            record.text = data
 
 
 # Sets a key to a value with a time to live in ms ("0": none), or deletes it for "" (Lua, shared
@@ -381,19 +396,19 @@ def _ttl_ms(ttl: int | timedelta | None) -> str:
     return str(max(int(seconds * 1000), 1))
 
 
-def redis_state_args(storage: RedisStorage, state: str | None, data: dict[str, Any]) -> list[str]:
+def redis_state_args(storage: RedisStorage, record: Record) -> list[str | bytes]:
     """The state ("" deletes it), its time to live in ms, the data as JSON ("" deletes it), its
     time to live: as aiogram's RedisStorage stores them."""
-    return [
-        state or "", _ttl_ms(storage.state_ttl),
-        storage.json_dumps(data) if data else "", _ttl_ms(storage.data_ttl),
-    ]
+    data: str | bytes = ""
+    if record.data and storage.json_dumps is json.dumps:
+        data = record.json()
+    elif record.data:
+        data = storage.json_dumps(record.data)
+    return [record.state or "", _ttl_ms(storage.state_ttl), data, _ttl_ms(storage.data_ttl)]
 
 
-async def _redis_write(
-    storage: RedisStorage, key: StorageKey, state: str | None, data: dict[str, Any]
-) -> None:
+async def _redis_write(storage: RedisStorage, key: StorageKey, record: Record) -> None:
     build = storage.key_builder.build
     write = storage.redis.register_script(_WRITE)  # local (its hash); loaded on first use
     await write(keys=[build(key, "state"), build(key, "data")],
-                args=redis_state_args(storage, state, data))
+                args=redis_state_args(storage, record))

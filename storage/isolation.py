@@ -20,7 +20,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 
 from storage import unit as units
-from storage.fsm import PUT, Record, prefetched, redis_record, redis_state_args
+from storage.fsm import PUT, Record, prefetched, redis_state_args
 from storage.redis_scripts import Scripts
 from storage.retention import KEEP_HANDLED_UPDATES
 
@@ -108,10 +108,10 @@ class Hold:
         """The update's end: its state if ``record`` changed, its record, and the release of
         the lock, in one command."""
         storage = self.isolation.storage
-        state: list[str] = ["0", "", "", "", ""]
+        state: list[str | bytes] = ["0", "", "", "", ""]
         if record is not None and record.dirty:
             record.dirty = False
-            state = ["1", *redis_state_args(storage, record.state, record.data)]
+            state = ["1", *redis_state_args(storage, record)]
         released = await self.isolation.finish(
             keys=self.keys, args=[self.token, *state, _KEEP_HANDLED_MS]
         )
@@ -159,7 +159,7 @@ class RedisChatIsolation(BaseEventIsolation):
                 state, data, seen = taken[1], taken[2], taken[3]
                 break
             await asyncio.sleep(self.retry_seconds)
-        prefetched(key, *redis_record(self.storage, state, data))
+        prefetched(self.storage, key, state, data)
         hold = Hold(self, key, keys, token)
         if unit is not None and unit.hold is None:
             unit.hold = hold
