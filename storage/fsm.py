@@ -9,6 +9,7 @@ update and writes it once, at the update's end.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -389,6 +390,7 @@ return 1
 """
 
 
+@functools.lru_cache(maxsize=16)  # a storage's two times to live, asked on every write
 def _ttl_ms(ttl: int | timedelta | None) -> str:
     if ttl is None:
         return "0"

@@ -6,6 +6,7 @@ answers every time, so Back, review and resume need no bookkeeping of their own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -135,7 +136,12 @@ class Answers:
     def plan(self, ruleset: Ruleset, on: date, *, asks_date: bool = False) -> list[str]:
         """The screens this citizen needs, in order; only questions that can change the result.
 
-        ``asks_date``: today no ruleset is in force, so the day of the check is asked first."""
+        ``asks_date``: today no ruleset is in force, so the day of the check is asked first.
+        Asked several times per press: remembered for the same answers (as the candidates)."""
+        key = (id(ruleset), on, asks_date, repr(vars(self)))
+        return _remembered(_PLANS, key, ruleset, lambda: self._plan(ruleset, on, asks_date))
+
+    def _plan(self, ruleset: Ruleset, on: date, asks_date: bool) -> list[str]:
         steps = ["check_date"] if asks_date else []
         steps.append("groups")
         steps += [f"group.{g}" for g in GROUPS if g in self.groups and g not in _NO_CHECKLIST]
@@ -195,17 +201,30 @@ class Answers:
         Asked several times per button press (the plan, the screen, the review's follow-ups):
         remembered for the same answers, as the engine is the costly part of a press."""
         key = (id(ruleset), on, repr({k: v for k, v in vars(self).items() if k != "history"}))
-        known = _CANDIDATES.get(key)
-        if known is None or known[0] is not ruleset:
-            if len(_CANDIDATES) > 1024:
-                _CANDIDATES.clear()
+
+        def candidates() -> list[str]:
             result = evaluate(self.profile(on, with_history=False), ruleset)
-            ids = [g.id for g in result.benefits if g.benefit.one_off_application]
-            known = _CANDIDATES[key] = (ruleset, ids)  # the ruleset held: its id stays its own
-        return list(known[1])
+            return [g.id for g in result.benefits if g.benefit.one_off_application]
+
+        return _remembered(_CANDIDATES, key, ruleset, candidates)
 
 
-_CANDIDATES: dict[tuple[int, date, str], tuple[Ruleset, list[str]]] = {}
+_CANDIDATES: dict[Any, tuple[Ruleset, list[str]]] = {}
+_PLANS: dict[Any, tuple[Ruleset, list[str]]] = {}
+
+
+def _remembered(
+    cache: dict[Any, tuple[Ruleset, list[str]]], key: Any, ruleset: Ruleset,
+    compute: Callable[[], list[str]],
+) -> list[str]:
+    """``compute()`` for these answers, remembered (a copy: callers may change it). The
+    ruleset is held with it, so that its id in the key stays its own."""
+    known = cache.get(key)
+    if known is None or known[0] is not ruleset:
+        if len(cache) > 1024:
+            cache.clear()
+        known = cache[key] = (ruleset, compute())
+    return list(known[1])
 
 
 # Disability has a single status (ticked with the group); hardship asks about the situation.
