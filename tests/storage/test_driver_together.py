@@ -1,10 +1,14 @@
 """The end of an update (storage.driver.together): its writes, the record of the update and any
 ORM change commit together or not at all, on SQLite (one trip to aiosqlite's thread) and on
-PostgreSQL (where it changes nothing)."""
+PostgreSQL (one statement where the writes touch different tables)."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest.mock import patch
 
 import asyncpg
 import pytest
@@ -66,3 +70,77 @@ async def test_an_update_whose_end_fails_leaves_nothing_behind(
     async with session_factory() as session:  # and the connection serves the next update
         await end_of_update(session, 8)
     assert await kept(session_factory) == (1, 1, 2)
+
+
+@contextmanager
+def sent_to_postgresql() -> Iterator[list[str]]:
+    """What asyncpg is asked to run: statements, and BEGIN/COMMIT of transactions."""
+    seen: list[str] = []
+    execute, prepare = asyncpg.Connection.execute, asyncpg.Connection.prepare
+
+    async def executing(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(query)
+        return await execute(self, query, *args, **kwargs)
+
+    async def preparing(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(query)
+        return await prepare(self, query, *args, **kwargs)
+
+    with patch.object(asyncpg.Connection, "execute", executing), \
+            patch.object(asyncpg.Connection, "prepare", preparing):
+        yield seen
+
+
+async def test_on_postgresql_the_writes_of_different_tables_are_one_statement(
+    session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """The state and the record: one statement, atomic by itself, no BEGIN and COMMIT."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite sends an update's writes in one trip with its commit")
+    async with session_factory() as session:  # the engine's first connection asks its own
+        assert await driver.read_state(session, KEY) == (None, None)
+    async with session_factory() as session:
+        with sent_to_postgresql() as sent:
+            async with driver.together(session):
+                await driver.write_state(session, KEY, "Screening:groups", {"a": 1}, utcnow())
+                await driver.record_update(session, 1, 7, utcnow())
+            await session.commit()
+    assert len(sent) == 1 and sent[0].startswith("WITH w0 AS (INSERT INTO fsm_states")
+    assert await kept(session_factory) == (0, 1, 1)
+
+    async with session_factory() as session:  # handled already: the state is not written
+        with pytest.raises(DUPLICATE):
+            async with driver.together(session):
+                await driver.write_state(session, KEY, "Screening:income", {"a": 2}, utcnow())
+                await driver.record_update(session, 1, 7, utcnow())
+        await session.rollback()
+        assert await driver.read_state(session, KEY) == ("Screening:groups", {"a": 1})
+
+
+async def test_on_postgresql_two_writes_of_one_table_stay_apart_in_one_transaction(
+    session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """Two upserts of one user row cannot share a statement: they run one after the other,
+    and still commit with the record or not at all."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite sends an update's writes in one trip with its commit")
+    async with session_factory() as session:
+        await driver.record_update(session, 1, 7, utcnow())
+        await session.commit()
+    async with session_factory() as session:
+        with sent_to_postgresql() as sent, pytest.raises(DUPLICATE):
+            async with driver.together(session):
+                await driver.touch_user(session, 100, utcnow())
+                await driver.set_language(session, 100, "kk", utcnow())
+                await driver.record_update(session, 1, 7, utcnow())
+        await session.rollback()
+    assert not any(query.startswith("WITH") for query in sent)
+    assert await kept(session_factory) == (0, 0, 1)
+
+    async with session_factory() as session:
+        async with driver.together(session):
+            await driver.touch_user(session, 100, utcnow())
+            await driver.set_language(session, 100, "kk", utcnow())
+            await driver.record_update(session, 1, 8, utcnow())
+        await session.commit()
+    assert await kept(session_factory) == (1, 0, 2)
