@@ -8,7 +8,8 @@ two of a user's first update of the day (their language, seen now), the choice o
 the menu's question of an unfinished application, and those of a finished screening.
 
 They run on the session's connection, in its transaction: on SQLite straight on aiosqlite (one
-hand-off each); on PostgreSQL reads and the update's record straight on asyncpg, other writes
+hand-off each, or one for all the writes of an update's end); on PostgreSQL reads and the
+writes of an update's end (as one statement, see together()) straight on asyncpg, other writes
 through SQLAlchemy's connection (which opens the transaction) without the ORM. Values go
 through the columns' own SQLAlchemy types, so the rows are those the ORM writes. Everything
 else (the applications, the staff's work) goes through the ORM.
@@ -82,10 +83,13 @@ def _dialect(session: AsyncSession) -> Dialect:
 @functools.cache
 def _for(sql: str, dialect_name: str) -> str:
     """``?`` placeholders as the dialect's driver wants them (PostgreSQL: ``$1, $2, …``)."""
-    if dialect_name == "sqlite":
-        return sql
+    return sql if dialect_name == "sqlite" else _numbered(sql)
+
+
+def _numbered(sql: str, first: int = 1) -> str:
+    """``?`` placeholders as ``$first, $first+1, …`` (asyncpg's)."""
     parts = sql.split("?")
-    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], 1)) + parts[-1]
+    return "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], first)) + parts[-1]
 
 
 def to_db(column: Any, value: Any, dialect: Dialect) -> Any:
@@ -204,14 +208,8 @@ def _one_statement(kept: Statements) -> tuple[Any, ...] | None:
         return None
     parts: list[str] = []
     params: list[Any] = []
-    number = 0
     for sql, values in kept:
-        pieces = sql.split("?")
-        numbered = pieces[0]
-        for piece in pieces[1:]:
-            number += 1
-            numbered += f"${number}{piece}"
-        parts.append(numbered)
+        parts.append(_numbered(sql, len(params) + 1))
         params.extend(values)
     ctes = ", ".join(f"w{n} AS ({part})" for n, part in enumerate(parts[:-1]))
     return ((f"WITH {ctes} " if ctes else "") + parts[-1], *params)

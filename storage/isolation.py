@@ -112,7 +112,7 @@ class Hold:
         if record is not None and record.dirty:
             record.dirty = False
             state = ["1", *redis_state_args(storage, record)]
-        released = await self.isolation.finish(
+        released = await self.isolation.end(
             keys=self.keys, args=[self.token, *state, _KEEP_HANDLED_MS]
         )
         self.released = True
@@ -135,7 +135,7 @@ class RedisChatIsolation(BaseEventIsolation):
         self.retry_seconds = retry_seconds
         self._scripts = Scripts(storage.redis)
         self._take = self._scripts.register(_TAKE)
-        self.finish = self._scripts.register(_FINISH)
+        self.end = self._scripts.register(_FINISH)  # run by Hold.finish
         self._release = storage.redis.register_script(_RELEASE)  # seldom: an update cut short
 
     def _record_key(self, update: tuple[int, int] | None) -> str:
