@@ -129,11 +129,7 @@ class OnceMiddleware(BaseMiddleware):
 
 def _wrote(unit: units.Unit) -> bool:
     """Whether the update has anything for the database (written, pending, or in the ORM)."""
-    session = unit.session
-    if unit.writes or units.wrote(session) or session.new:
-        return True
-    # Changed or deleted objects were loaded first (and `dirty` walks them all).
-    return bool(session.sync_session.identity_map and (session.dirty or session.deleted))
+    return bool(unit.writes) or units.wrote(unit.session) or units.orm_pending(unit.session)
 
 
 class UserMiddleware(BaseMiddleware):

@@ -68,7 +68,7 @@ TOUCH_USER = (
 )
 
 
-# session.info key: the SQLite writes kept for one hand-off with the commit (see together()).
+# session.info key: the writes of an update's end, kept to be sent at once (see together()).
 TOGETHER = "statements_together"
 Statements = list[tuple[str, tuple[Any, ...]]]
 
@@ -149,17 +149,15 @@ async def execute(session: AsyncSession, sql: str, params: Sequence[Any]) -> Non
     kept: Statements | None = session.info.get(TOGETHER)
     if kept is not None:
         kept.append((sql, tuple(params)))
+    elif dialect.name == "sqlite":
+        await (await _driver(session)).execute_fetchall(sql, tuple(params))
+    else:
+        connection = await session.connection()
+        await connection.exec_driver_sql(_for(sql, dialect.name), tuple(params))
     if dialect.name == "sqlite":
-        if kept is None:
-            await (await _driver(session)).execute_fetchall(sql, tuple(params))
         # The ORM's flush events do not see this write: mark the session as having written
         # (on SQLite it now holds the write lock; see storage.unit).
         session.info[units.WROTE] = True
-        return
-    if kept is not None:
-        return
-    connection = await session.connection()
-    await connection.exec_driver_sql(_for(sql, dialect.name), tuple(params))
 
 
 @asynccontextmanager
@@ -173,7 +171,7 @@ async def together(session: AsyncSession) -> AsyncIterator[None]:
     ``session.commit()`` then finds nothing left to send (storage.db). Writes only: nothing
     inside may read what it wrote."""
     name = _dialect(session).name
-    if session.new or session.dirty or session.deleted:  # an empty flush costs a greenlet switch
+    if units.orm_pending(session):  # an empty flush costs a greenlet switch
         await session.flush()
     kept: Statements = []
     session.info[TOGETHER] = kept
@@ -267,14 +265,8 @@ async def delete_state(session: AsyncSession, key: str) -> None:
 
 
 async def record_update(session: AsyncSession, bot_id: int, update_id: int, at: Any) -> None:
-    """The update's id, last of its writes. On PostgreSQL it goes straight to asyncpg: with
-    the others in their transaction when the update wrote anything else (every other write
-    opens one), else as one statement alone, without a BEGIN and a COMMIT around it."""
-    dialect = _dialect(session)
-    params = (bot_id, update_id, to_db(_HANDLED.handled_at, at, dialect))
-    if dialect.name == "postgresql" and TOGETHER not in session.info:
-        await (await _driver(session)).execute(_for(RECORD_UPDATE, dialect.name), *params)
-        return
+    """The update's id, last of its writes (within together(): sent with them)."""
+    params = (bot_id, update_id, to_db(_HANDLED.handled_at, at, _dialect(session)))
     await execute(session, RECORD_UPDATE, params)
 
 

@@ -60,6 +60,14 @@ class Unit:
             await self.writes.pop(0)()
 
 
+def orm_pending(session: AsyncSession) -> bool:
+    """Whether the ORM has changes to flush. Changed or deleted objects were loaded first:
+    ``dirty``, which walks them all, is asked only then."""
+    if session.new:
+        return True
+    return bool(session.sync_session.identity_map and (session.dirty or session.deleted))
+
+
 def wrote(session: AsyncSession) -> bool:
     """Whether the session has written already (a handler's repository, before the end)."""
     return bool(session.info.get(WROTE))
