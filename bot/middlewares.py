@@ -151,17 +151,23 @@ class UserMiddleware(BaseMiddleware):
         clock: Clock = data["clock"]
         today = clock.today()
         cached = self._cache.get(user.id)
+        touch: _Touch | None = None
         if cached is not None and cached[1] == today:
             language = cached[0]
             self._cache.move_to_end(user.id)
         else:
             repo = UserRepo(session)
             language = await repo.get_language(user.id)
-            await units.write_later(session, lambda: _touch(repo, user.id))
+            touch = _Touch(repo, user.id)
+            await units.write_later(session, touch)
             self._remember(user.id, language, today)
         data["user_language"] = language
         result = await handler(event, data)
-        for user_id, changed in session.info.pop(units.USERS_CHANGED, {}).items():
+        changes = session.info.pop(units.USERS_CHANGED, {})
+        if touch is not None and user.id in changes:
+            # The language's upsert records the visit too; an erased user is not brought back.
+            touch.needed = False
+        for user_id, changed in changes.items():
             if changed is None:
                 self._cache.pop(user_id, None)
             else:
@@ -175,5 +181,14 @@ class UserMiddleware(BaseMiddleware):
             self._cache.popitem(last=False)
 
 
-async def _touch(repo: UserRepo, user_id: int) -> None:
-    await repo.touch(user_id)
+class _Touch:
+    """The user seen today: a write at the end of the update, unless its handler wrote the
+    user row itself (their language) or erased it."""
+
+    def __init__(self, repo: UserRepo, user_id: int) -> None:
+        self.repo, self.user_id = repo, user_id
+        self.needed = True
+
+    async def __call__(self) -> None:
+        if self.needed:
+            await self.repo.touch(self.user_id)

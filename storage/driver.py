@@ -44,21 +44,24 @@ WRITE_STATE = (
 )
 DELETE_STATE = 'DELETE FROM fsm_states WHERE "key" = ?'
 RECORD_UPDATE = "INSERT INTO handled_updates (bot_id, update_id, handled_at) VALUES (?, ?, ?)"
-# A finished screening: kept as the user's last (the earlier ones dropped), and read back.
+# A finished screening: the user's one kept (it replaces the earlier one), and read back.
 ENSURE_USER = (
     "INSERT INTO users (id, first_seen, last_seen) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"
 )
 DROP_SCREENINGS = "DELETE FROM screenings WHERE user_id = ?"
-SAVE_SCREENING = "INSERT INTO screenings (user_id, answers, created_at) VALUES (?, ?, ?)"
-LAST_SCREENING = (
-    "SELECT answers FROM screenings WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT 1"
+SAVE_SCREENING = (
+    "INSERT INTO screenings (user_id, answers, created_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (user_id) DO UPDATE SET answers = excluded.answers, "
+    "created_at = excluded.created_at"
 )
+LAST_SCREENING = "SELECT answers FROM screenings WHERE user_id = ?"
 # The menu: whether the user has an unfinished application.
 HAS_DRAFT = "SELECT EXISTS (SELECT 1 FROM applications WHERE user_id = ? AND status = 'draft')"
-# The language a user chose (the user row is created if missing).
+# The language a user chose (the user row is created if missing), and seen now: it stands for
+# the update's touch (bot.middlewares.UserMiddleware), one write of the users row, not two.
 SET_LANGUAGE = (
     "INSERT INTO users (id, language, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (id) DO UPDATE SET language = excluded.language"
+    "ON CONFLICT (id) DO UPDATE SET language = excluded.language, last_seen = excluded.last_seen"
 )
 # A user's first update of the day (bot.middlewares.UserMiddleware): their language, and seen now.
 READ_LANGUAGE = "SELECT language FROM users WHERE id = ?"
@@ -293,7 +296,6 @@ async def save_screening(
     dialect = _dialect(session)
     seen = to_db(_USERS.last_seen, at, dialect)
     await execute(session, ENSURE_USER, (user_id, seen, seen))  # the user row may be gone
-    await drop_screenings(session, user_id)
     await execute(session, SAVE_SCREENING, (
         user_id, to_db(_SCREENINGS.answers, answers, dialect),
         to_db(_SCREENINGS.created_at, at, dialect),

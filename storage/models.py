@@ -98,13 +98,14 @@ class FSMState(Base):
 
 
 class Screening(Base):
-    """A citizen's screening answers, so "my last result" can be reopened."""
+    """A citizen's last screening answers, so "my last result" can be reopened: one a user
+    (health and income are kept no longer than needed; a new screening replaces it)."""
 
     __tablename__ = "screenings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True, unique=True
     )
     answers: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,14 +4,16 @@ erased cannot be read back from the database files."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_dispatcher
+from bot.clock import Clock
 from bot.commands import commands_for
 from bot.config import Settings
 from bot.console.chat import LocalChat
@@ -111,6 +113,27 @@ async def test_forget_erases_the_checks_the_conversation_and_the_user(
     # The language was forgotten too: a user Telegram gives no usable language is asked again.
     after = LocalChat(dp, bot, user_id=USER, language_code=None)
     assert (await after.send("/start"))[-1].text == CHOOSE_LANGUAGE
+
+
+async def test_forget_confirmed_on_the_next_day_does_not_bring_the_user_back(
+    settings: Settings, engine: AsyncEngine, bot: Bot
+) -> None:
+    """The confirmation is the user's first update of a new day, when the bot records the
+    visit: that record must not re-create the user row the confirmation erased."""
+    zone = ZoneInfo("Asia/Almaty")
+    moment = [datetime.combine(DAY, time(9, 0), zone)]
+    dp = create_dispatcher(settings, engine=engine, clock=Clock(zone, wall=lambda: moment[0]))
+    p = persona(dp, bot, "ru")
+    await a_finished_check_and_one_in_progress(p)
+    await p.type("/forget")
+
+    moment[0] += timedelta(days=1)
+    erased = await p.press("🗑 Yes, erase everything")
+
+    assert erased == p.t(ERASED)
+    assert await kept(engine, dp, bot, USER) == {
+        "state": None, "data": {}, "last check": None, "user row": None,
+    }
 
 
 def in_database_files(database_url: str, text: str) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import exc, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import driver
-from storage.models import FSMState, HandledUpdate, User, utcnow
+from storage.models import FSMState, HandledUpdate, Screening, User, utcnow
 
 KEY = "1:100:100"
 DUPLICATE = (sqlite3.IntegrityError, asyncpg.UniqueViolationError, exc.IntegrityError)
@@ -143,4 +143,27 @@ async def test_on_postgresql_two_writes_of_one_table_stay_apart_in_one_transacti
             await driver.set_language(session, 100, "kk", utcnow())
             await driver.record_update(session, 1, 8, utcnow())
         await session.commit()
+    assert await kept(session_factory) == (1, 0, 2)
+
+
+async def test_on_postgresql_a_finished_screening_of_a_new_user_is_one_statement(
+    session_factory: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """The result's end: the user row (created here: the foreign key is checked at the end of
+    the statement), the screening replacing the last one, and the record."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite sends an update's writes in one trip with its commit")
+    async with session_factory() as session:  # the engine's first connection asks its own
+        assert await driver.last_screening(session, 100) is None
+    for update_id, answers in ((7, {"n": 1}), (8, {"n": 2})):
+        async with session_factory() as session:
+            with sent_to_postgresql() as sent:
+                async with driver.together(session):
+                    await driver.save_screening(session, 100, answers, utcnow())
+                    await driver.record_update(session, 1, update_id, utcnow())
+                await session.commit()
+        assert len(sent) == 1 and sent[0].startswith("WITH w0 AS (INSERT INTO users")
+    async with session_factory() as session:
+        assert await driver.last_screening(session, 100) == {"n": 2}
+        assert await session.scalar(select(func.count()).select_from(Screening)) == 1
     assert await kept(session_factory) == (1, 0, 2)

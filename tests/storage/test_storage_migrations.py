@@ -4,6 +4,7 @@ SQLite engine really runs in WAL mode with foreign keys on."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import subprocess
@@ -88,6 +89,35 @@ async def test_downgrade_to_base_removes_the_tables(db_url: str) -> None:
     finally:
         await engine.dispose()
     assert tables & TABLES == set()
+
+
+async def test_upgrade_keeps_the_newest_screening_of_each_user(db_url: str) -> None:
+    """Before 0006 two saves at once could leave a user two screenings: the newest stays."""
+    await asyncio.to_thread(command.upgrade, alembic_config(db_url), "0005")
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO users (id, first_seen, last_seen) VALUES "
+                "(1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), "
+                "(2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ))
+            await conn.execute(text(
+                "INSERT INTO screenings (user_id, answers, created_at) VALUES "
+                "(1, '{\"n\": 1}', '2015-04-20 09:00:00+00'), "
+                "(1, '{\"n\": 3}', '2015-04-21 09:00:00+00'), "
+                "(1, '{\"n\": 2}', '2015-04-20 10:00:00+00'), "
+                "(2, '{\"other\": 1}', '2015-04-20 09:00:00+00')"
+            ))
+        await upgrade_async(db_url)
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text(
+                "SELECT user_id, answers FROM screenings ORDER BY user_id"
+            ))).all()
+    finally:
+        await engine.dispose()
+    assert [(user, json.loads(answers) if isinstance(answers, str) else answers)
+            for user, answers in kept] == [(1, {"n": 3}), (2, {"other": 1})]
 
 
 def test_upgrade_from_synchronous_code_creates_the_folder(tmp_path: Path) -> None:
