@@ -92,6 +92,31 @@ async def test_screens_left_behind_lose_their_buttons(persona_on, lang: str) -> 
     assert p.t("Family income") in p.chat.last_text  # the answers were kept all the same
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_typing_at_the_entry_question_asks_it_again(persona_on, lang: str) -> None:  # noqa: F811
+    """"Continue where I stopped?" is where the citizen is: a typed answer (a number no button
+    has, a word) is told to use the buttons and gets the same question again, not the menu."""
+    p = persona_on(date(2015, 4, 20), lang)
+    await p.start_check()
+    await p.press("➖ None of these")
+    await p.type("3")  # members: on to the income
+    await p.chat.send("/menu")
+    await p.press("🔎 What assistance may I get?")
+    question = p.chat.screen
+
+    for typed in ("7", "дальше"):
+        replies = await p.chat.send(typed)
+        assert replies[0].text == p.t(
+            "Sorry, I did not understand that. Please use the buttons below.")
+        assert replies[-1].text == p.t("<b>What assistance may I get?</b>\nChoose how to go on.")
+        assert replies[-1].buttons == question.buttons
+        assert p.chat.session.messages[question.message_id].reply_markup is None
+        question = p.chat.screen
+
+    await p.press("▶️ Continue where I stopped")
+    assert p.t("Family income") in p.chat.last_text  # the answers were kept all the same
+
+
 FORGED_OLD_FORMAT = ("s:edit:bogus", "s:pick:bogus", "s:pick:0", "s:edit:child.99")
 
 

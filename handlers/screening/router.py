@@ -13,7 +13,7 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +30,7 @@ from bot.parsing import (
 from bot.places import Places
 from bot.rules import Calendar, Ruleset
 from bot.services.law import checkable_days
-from handlers.common import SCREEN, renders_steps_of, retire_screen
+from handlers.common import SCREEN, renders_steps_of, retire_screen, show_current_step
 from handlers.keyboards import MenuCB, menu_button
 from handlers.law import out_of_force_line
 from handlers.screening import outcome, texts
@@ -50,6 +50,9 @@ SECTIONS = {"groups": ("groups", "group."), "child.0": ("child.",),
 
 class Screening(StatesGroup):
     active = State()
+    # The entry's question (continue, the last result, or a new check): the current screen
+    # for a citizen who types instead of pressing.
+    choosing = State()
 
 
 # -- showing screens -----------------------------------------------------------------------
@@ -75,6 +78,9 @@ async def send_screen(message: Message, flow: Flow, state: FSMContext, bot: Bot)
 
 @renders_steps_of(Screening)
 async def show_step_again(message: Message, state: FSMContext, data: dict[str, Any]) -> None:
+    if await state.get_state() == Screening.choosing.state:
+        await _ask_again_how_to_go_on(message, state, data)
+        return
     flow = await Flow.load(state, data["ruleset"], data["today"])
     await send_screen(message, flow, state, data["bot"])
 
@@ -85,25 +91,60 @@ async def open_check(
     today: Today,
 ) -> None:
     await query.answer()
-    stored = (await state.get_data()).get(KEY)
-    last = await _last_answers(query, session)
+    data = await state.get_data()
+    asked = how_to_go_on(data, await _last_answers(query.from_user, session), ruleset, today)
+    if asked is None:
+        await _start(query, state, ruleset, today)
+        return
+    if isinstance(query.message, Message):
+        await query.message.edit_text(asked[0], reply_markup=asked[1])
+        await _choosing(state, data, query.message.message_id)
+
+
+def how_to_go_on(
+    data: dict[str, Any], last: dict[str, Any] | None, ruleset: Ruleset, today: Today
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The entry's question, or None when there is nothing to continue or reopen."""
+    stored = data.get(KEY)
     rows = []
     if stored and not stored.get("finished"):
         rows.append([button(_("▶️ Continue where I stopped"), "resume")])
     if last is not None:
         rows.append([button(_("📋 Open my last result"), "last")])
     if not rows:
-        await _start(query, state, ruleset, today)
-        return
+        return None
     rows.append([button(_("🔄 Start a new check"), "new")])
     rows.append([menu_button("menu", _("⬅️ Main menu"))])
-    if isinstance(query.message, Message):
-        text = _("<b>What assistance may I get?</b>\nChoose how to go on.")
-        warning = out_of_force_line(ruleset, today())  # before the question, as on step 1
-        if warning:
-            head, _nl, question = text.partition("\n")
-            text = f"{head}\n{warning}\n{question}"
-        await query.message.edit_text(text, reply_markup=markup(rows))
+    text = _("<b>What assistance may I get?</b>\nChoose how to go on.")
+    warning = out_of_force_line(ruleset, today())  # before the question, as on step 1
+    if warning:
+        head, _nl, question = text.partition("\n")
+        text = f"{head}\n{warning}\n{question}"
+    return text, markup(rows)
+
+
+async def _choosing(state: FSMContext, data: dict[str, Any], message_id: int) -> None:
+    await state.set_state(Screening.choosing)
+    data[SCREEN] = message_id  # a newer screen takes its buttons off
+    await state.set_data(data)
+
+
+async def _ask_again_how_to_go_on(
+    message: Message, state: FSMContext, data: dict[str, Any]
+) -> None:
+    """The entry's question below what the citizen typed (the one above loses its buttons)."""
+    stored = await state.get_data()
+    last = await _last_answers(message.from_user, data.get("session"))
+    asked = how_to_go_on(stored, last, data["ruleset"], data["today"])
+    if message.bot is not None:
+        await retire_screen(message.bot, message.chat.id, stored)
+    if asked is None:  # nothing left to continue or reopen (erased meanwhile): the menu
+        await state.set_data(stored)
+        await state.set_state(None)
+        await show_current_step(message, state, data)
+        return
+    sent = await message.answer(asked[0], reply_markup=asked[1])
+    await _choosing(state, stored, sent.message_id)
 
 
 async def _start(query: CallbackQuery, state: FSMContext, ruleset: Ruleset, today: Today) -> None:
@@ -339,7 +380,7 @@ async def open_last(
     today: Today, calendar: Calendar, clock: Clock, places: Places,
 ) -> None:
     await query.answer()
-    last = await _last_answers(query, session)
+    last = await _last_answers(query.from_user, session)
     if last is None:
         await _start(query, state, ruleset, today)
         return
@@ -348,10 +389,12 @@ async def open_last(
     await show_result(query, flow, state, session, calendar, clock, places)
 
 
-async def _last_answers(query: CallbackQuery, session: AsyncSession) -> dict[str, Any] | None:
-    if query.from_user is None:
+async def _last_answers(
+    user: User | None, session: AsyncSession | None
+) -> dict[str, Any] | None:
+    if user is None or session is None:
         return None
-    return await ScreeningRepo(session).last(query.from_user.id)
+    return await ScreeningRepo(session).last(user.id)
 
 
 def build_router() -> Router:
