@@ -77,8 +77,12 @@ class ApplicationRepo:
         members_count: int = 1,
         draft: Mapping[str, Any] | None = None,
         now: datetime | None = None,
+        flush: bool = True,
     ) -> Application:
-        """Start a draft; an older draft of the same user is dropped (one draft per user)."""
+        """Start a draft; an older draft of the same user is dropped (one draft per user).
+        ``flush=False``: written with the session's next flush (in an update, at its end: on
+        SQLite a flush now would hold the one write lock through the Bot API calls that
+        follow); its ``id`` is None until then."""
         old = await self.draft_for(user_id)
         if old is not None:
             await self.delete_draft(old)
@@ -98,7 +102,8 @@ class ApplicationRepo:
             version=1,
         )
         self.session.add(app)
-        await self.session.flush()
+        if flush:
+            await self.session.flush()
         return app
 
     async def save_draft(self, app: Application, now: datetime | None = None) -> None:
@@ -201,16 +206,17 @@ class ApplicationRepo:
     # --- consent --------------------------------------------------------------------------
 
     async def record_consent(
-        self, user_id: int, text_version: str, given_at: datetime, application_id: int | None
+        self, user_id: int, text_version: str, given_at: datetime,
+        application: Application | None,
     ) -> Consent:
+        """Written with the session's next flush, as the draft it was given with may be."""
         consent = Consent(
             user_id=user_id,
-            application_id=application_id,
+            application=application,
             text_version=text_version,
             given_at=given_at,
         )
         self.session.add(consent)
-        await self.session.flush()
         return consent
 
     async def consents(self, user_id: int) -> list[Consent]:

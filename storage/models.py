@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -262,6 +262,9 @@ class Consent(Base):
     text_version: Mapped[str] = mapped_column(String(16))
     given_at: Mapped[datetime] = mapped_column()
     withdrawn_at: Mapped[datetime | None] = mapped_column()
+    # Given with a draft not yet written (its id comes with the update's end): the ORM sets
+    # application_id when both are flushed. Never loaded (lazy="raise": no IO by accident).
+    application: Mapped[Application | None] = relationship(lazy="raise")
 
 
 class AuditEntry(Base):

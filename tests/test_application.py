@@ -584,6 +584,44 @@ async def test_a_slow_bot_api_call_in_an_application_does_not_hold_up_other_citi
     assert draft.full_name == "Асанов Берік Серікұлы"
 
 
+async def test_a_slow_bot_api_call_after_the_consent_does_not_hold_up_other_citizens(
+    applicant, engine: AsyncEngine, bot: Bot
+) -> None:
+    """The consent starts the draft: on SQLite it and the consent are written at the end of
+    the update, not before its answer, so while that answer hangs at Telegram another
+    citizen's answers are stored at once."""
+    a = applicant("kk")
+    await result_of_fire_family(a)
+    await a.press("📝 Apply")
+    b = applicant("ru", user_id=200)
+    await b.start_check()
+
+    gate, waiting = asyncio.Event(), asyncio.Event()
+    session = bot.session
+    assert isinstance(session, LocalSession)
+    real = session.make_request
+
+    async def slow_for_a(bot: Bot, method: Any, timeout: int | None = None) -> Any:
+        if getattr(method, "chat_id", None) == 100:
+            waiting.set()
+            await gate.wait()
+        return await real(bot, method, timeout)
+
+    session.make_request = slow_for_a  # type: ignore[method-assign]
+    agreed = asyncio.create_task(a.press("✅ I agree"))
+    await asyncio.wait_for(waiting.wait(), 5)
+    await asyncio.wait_for(b.press("Pensioners and the elderly"), 2)  # not after A's answer
+    state = b.chat.dp.fsm.get_context(bot, chat_id=200, user_id=200)
+    assert "elderly" in (await state.get_data())["screening"]["answers"]["groups"]
+
+    gate.set()
+    await asyncio.wait_for(agreed, 5)
+    (draft,) = await stored(engine)
+    async with create_session_factory(engine)() as s:
+        (consent,) = (await s.scalars(select(Consent))).all()
+    assert draft.status == "draft" and consent.application_id == draft.id
+
+
 async def test_a_backstop_that_cannot_be_taken_back_is_not_the_citizens_problem(
     applicant, engine: AsyncEngine, bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -161,14 +161,14 @@ async def agree(query: CallbackQuery, **data: Any) -> None:
     app = await ctx.repo.create_draft(
         user_id=ctx.user_id, chat_id=ctx.chat_id, language=current_locale(), on_date=today,
         screening={"answers": offer.answers, "result": offer.result.to_dict()},
-        members_count=offer.members_count, now=now,
+        members_count=offer.members_count, now=now, flush=False,  # written at the update's end
         draft={"step": "benefits", "seen": ["benefits"], "offered": offer.offered,
                "granted": offer.granted, "holiday": offer.holiday, "chosen": offer.granted,
                "members": [{} for _i in range(offer.members_count - 1)]},
     )
     if income is not None:
         app.monthly_income = Decimal(income)
-    await ctx.repo.record_consent(ctx.user_id, texts.CONSENT_VERSION, now, app.id)
+    await ctx.repo.record_consent(ctx.user_id, texts.CONSENT_VERSION, now, app)
     draft = Draft.of(app)
     await ctx.save(draft)
     await ctx.state.set_state(Applying.active)

@@ -90,7 +90,7 @@ def submit(engine: AsyncEngine) -> Submit:
             await repo.add_attachment(
                 app.id, item="id_document", telegram_file_id="f1", file_unique_id="u1",
                 file_name="id.jpg", mime="image/jpeg", size=1000)
-            await repo.record_consent(user_id, "1", at, app.id)
+            await repo.record_consent(user_id, "1", at, app)
             reference = await repo.submit(app, at, at.year)
             await AuditRepo(session).record(app.id, user_id, "citizen", "submitted",
                                             "draft", "submitted", at=at)

@@ -264,7 +264,7 @@ async def test_expired_drafts_go_with_their_parts(session: AsyncSession) -> None
     old = await _draft(repo)
     await repo.set_members(old.id, [{"relation": "child"}])
     await AuditRepo(session).record(old.id, USER, "citizen", "draft_started")
-    await repo.record_consent(USER, "1", NOW, old.id)
+    await repo.record_consent(USER, "1", NOW, old)
     await repo.save_draft(old, NOW - timedelta(days=20))
     fresh = await _draft(repo, user_id=OTHER)
     submitted_old = await _submitted(repo, user_id=OTHER + 1)
