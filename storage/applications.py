@@ -166,10 +166,19 @@ class ApplicationRepo:
         return rows
 
     async def add_attachment(self, application_id: int, **values: Any) -> Attachment:
+        """Written with the session's next flush (in an update, at its end: on SQLite a flush
+        now would hold the one write lock through the Bot API calls that follow)."""
         row = Attachment(application_id=application_id, **values)
         self.session.add(row)
-        await self.session.flush()
         return row
+
+    async def attachments_so_far(self, application_id: int) -> list[Attachment]:
+        """The files of an application with those added in this session and not written yet,
+        without writing them (see add_attachment)."""
+        with self.session.no_autoflush:
+            rows = await self.attachments(application_id)
+        return rows + [row for row in self.session.new
+                       if isinstance(row, Attachment) and row.application_id == application_id]
 
     async def remove_attachments(self, application_id: int, item: str) -> list[Attachment]:
         """Drop the files of one checklist item; returns the removed rows (for their paths)."""

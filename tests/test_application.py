@@ -29,7 +29,7 @@ from handlers.application import mine, steps
 from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 from storage.db import create_session_factory
-from storage.models import Application, Consent
+from storage.models import Application, Attachment, Consent
 from storage.outbox import OutboxRepo
 from storage.unit import commit_then
 from tests.test_pipeline import SORRY
@@ -550,6 +550,32 @@ async def test_a_withdrawal_cut_off_after_its_commit_is_still_told(
         "decide. /app {reference} shows it.", locale="kk").format(reference=reference) in said
 
 
+def hang_answers_to(bot: Bot, chat_id: int) -> tuple[asyncio.Event, asyncio.Event]:
+    """From now on the Bot API keeps ``chat_id``'s calls waiting until the gate is set:
+    (gate, set once one waits)."""
+    gate, waiting = asyncio.Event(), asyncio.Event()
+    session = bot.session
+    assert isinstance(session, LocalSession)
+    real = session.make_request
+
+    async def slow(bot: Bot, method: Any, timeout: int | None = None) -> Any:
+        if getattr(method, "chat_id", None) == chat_id:
+            waiting.set()
+            await gate.wait()
+        return await real(bot, method, timeout)
+
+    session.make_request = slow  # type: ignore[method-assign]
+    return gate, waiting
+
+
+async def stored_at_once(b: Persona, bot: Bot) -> None:
+    """Citizen 200 (on the first step of a check) is answered and their answer stored without
+    waiting for anyone else's update."""
+    await asyncio.wait_for(b.press("Pensioners and the elderly"), 2)
+    state = b.chat.dp.fsm.get_context(bot, chat_id=200, user_id=200)
+    assert "elderly" in (await state.get_data())["screening"]["answers"]["groups"]
+
+
 async def test_a_slow_bot_api_call_in_an_application_does_not_hold_up_other_citizens(
     applicant, engine: AsyncEngine, bot: Bot
 ) -> None:
@@ -560,23 +586,10 @@ async def test_a_slow_bot_api_call_in_an_application_does_not_hold_up_other_citi
     b = applicant("ru", user_id=200)
     await b.start_check()
 
-    gate, waiting = asyncio.Event(), asyncio.Event()
-    session = bot.session
-    assert isinstance(session, LocalSession)
-    real = session.make_request
-
-    async def slow_for_a(bot: Bot, method: Any, timeout: int | None = None) -> Any:
-        if getattr(method, "chat_id", None) == 100:
-            waiting.set()
-            await gate.wait()
-        return await real(bot, method, timeout)
-
-    session.make_request = slow_for_a  # type: ignore[method-assign]
+    gate, waiting = hang_answers_to(bot, 100)
     typed = asyncio.create_task(a.type("асанов берік серікұлы"))
     await asyncio.wait_for(waiting.wait(), 5)
-    await asyncio.wait_for(b.press("Pensioners and the elderly"), 2)  # not after A's answer
-    state = b.chat.dp.fsm.get_context(bot, chat_id=200, user_id=200)
-    assert "elderly" in (await state.get_data())["screening"]["answers"]["groups"]
+    await stored_at_once(b, bot)  # not after A's answer
 
     gate.set()
     await asyncio.wait_for(typed, 5)
@@ -596,23 +609,10 @@ async def test_a_slow_bot_api_call_after_the_consent_does_not_hold_up_other_citi
     b = applicant("ru", user_id=200)
     await b.start_check()
 
-    gate, waiting = asyncio.Event(), asyncio.Event()
-    session = bot.session
-    assert isinstance(session, LocalSession)
-    real = session.make_request
-
-    async def slow_for_a(bot: Bot, method: Any, timeout: int | None = None) -> Any:
-        if getattr(method, "chat_id", None) == 100:
-            waiting.set()
-            await gate.wait()
-        return await real(bot, method, timeout)
-
-    session.make_request = slow_for_a  # type: ignore[method-assign]
+    gate, waiting = hang_answers_to(bot, 100)
     agreed = asyncio.create_task(a.press("✅ I agree"))
     await asyncio.wait_for(waiting.wait(), 5)
-    await asyncio.wait_for(b.press("Pensioners and the elderly"), 2)  # not after A's answer
-    state = b.chat.dp.fsm.get_context(bot, chat_id=200, user_id=200)
-    assert "elderly" in (await state.get_data())["screening"]["answers"]["groups"]
+    await stored_at_once(b, bot)  # not after A's answer
 
     gate.set()
     await asyncio.wait_for(agreed, 5)
@@ -620,6 +620,33 @@ async def test_a_slow_bot_api_call_after_the_consent_does_not_hold_up_other_citi
     async with create_session_factory(engine)() as s:
         (consent,) = (await s.scalars(select(Consent))).all()
     assert draft.status == "draft" and consent.application_id == draft.id
+
+
+async def test_a_slow_bot_api_call_after_a_file_does_not_hold_up_other_citizens(
+    applicant, engine: AsyncEngine, bot: Bot
+) -> None:
+    """A file received is written at the end of its update, and its screen counts it all the
+    same: another citizen's answers are stored while that screen hangs at Telegram."""
+    a = applicant("ru")
+    await result_of_fire_family(a)
+    await fill_until_documents(a)
+    b = applicant("ru", user_id=200)
+    await b.start_check()
+
+    gate, waiting = hang_answers_to(bot, 100)
+    received = asyncio.create_task(a.chat.send_photo())
+    await asyncio.wait_for(waiting.wait(), 5)
+    await stored_at_once(b, bot)
+
+    gate.set()
+    replies = await asyncio.wait_for(received, 5)
+    assert a.t("Received for «{document}»: {n}").split("«")[0] in replies[-1].text
+    remove = a.t("🗑 Remove the files of this document")  # the screen counts the new file
+    assert any(button.text == remove for button in a.chat.screen.flat_buttons)
+    (draft,) = await stored(engine)
+    async with create_session_factory(engine)() as s:
+        (attachment,) = (await s.scalars(select(Attachment))).all()
+    assert attachment.application_id == draft.id
 
 
 async def test_a_backstop_that_cannot_be_taken_back_is_not_the_citizens_problem(

@@ -90,8 +90,7 @@ class Ctx:
         # they would otherwise take SQLite's one write lock now, through the Bot API call.
         attachments = []
         if draft.app.id is not None:  # else made in this update, not written yet: no files
-            with self.session.no_autoflush:
-                attachments = await self.repo.attachments(draft.app.id)
+            attachments = await self.repo.attachments_so_far(draft.app.id)
         for attachment in attachments:
             counts[attachment.item] = counts.get(attachment.item, 0) + 1
         return Screens(draft, self.ruleset, self.places, self.clock.today(), counts)
