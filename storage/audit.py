@@ -41,8 +41,9 @@ class AuditRepo:
             after=after,
             details=dict(details) if details is not None else None,
         )
+        # Written with the session's next flush (in an update, at its end: on SQLite a flush now
+        # would hold the one write lock through the card or the PDF sent next).
         self.session.add(entry)
-        await self.session.flush()
         return entry
 
     async def history(self, application_id: int) -> list[AuditEntry]:

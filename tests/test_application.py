@@ -32,6 +32,7 @@ from storage.db import create_session_factory
 from storage.models import Application, Attachment, Consent
 from storage.outbox import OutboxRepo
 from storage.unit import commit_then
+from tests.hanging import hang_answers_to, stored_at_once
 from tests.test_pipeline import SORRY
 from tests.test_screening import LANGS, RULESET, Persona, family_of_four_after_fire, normalise
 
@@ -548,32 +549,6 @@ async def test_a_withdrawal_cut_off_after_its_commit_is_still_told(
     assert p.i18n.gettext(
         "↩️ The citizen withdrew application {reference}. It is closed: nothing is left to "
         "decide. /app {reference} shows it.", locale="kk").format(reference=reference) in said
-
-
-def hang_answers_to(bot: Bot, chat_id: int) -> tuple[asyncio.Event, asyncio.Event]:
-    """From now on the Bot API keeps ``chat_id``'s calls waiting until the gate is set:
-    (gate, set once one waits)."""
-    gate, waiting = asyncio.Event(), asyncio.Event()
-    session = bot.session
-    assert isinstance(session, LocalSession)
-    real = session.make_request
-
-    async def slow(bot: Bot, method: Any, timeout: int | None = None) -> Any:
-        if getattr(method, "chat_id", None) == chat_id:
-            waiting.set()
-            await gate.wait()
-        return await real(bot, method, timeout)
-
-    session.make_request = slow  # type: ignore[method-assign]
-    return gate, waiting
-
-
-async def stored_at_once(b: Persona, bot: Bot) -> None:
-    """Citizen 200 (on the first step of a check) is answered and their answer stored without
-    waiting for anyone else's update."""
-    await asyncio.wait_for(b.press("Pensioners and the elderly"), 2)
-    state = b.chat.dp.fsm.get_context(bot, chat_id=200, user_id=200)
-    assert "elderly" in (await state.get_data())["screening"]["answers"]["groups"]
 
 
 async def test_a_slow_bot_api_call_in_an_application_does_not_hold_up_other_citizens(

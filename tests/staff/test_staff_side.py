@@ -3,6 +3,7 @@ commands and buttons for staff, and nothing of it for anyone else."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from typing import Any
@@ -21,6 +22,7 @@ from bot.services.staff_card import announce_submission
 from storage.audit import AuditRepo
 from storage.db import create_session_factory
 from tests.conftest import ChatFactory
+from tests.hanging import hang_answers_to, stored_at_once
 from tests.staff.conftest import (
     CITIZEN,
     IIN,
@@ -31,6 +33,7 @@ from tests.staff.conftest import (
     STAFF_CHAT,
     Submit,
 )
+from tests.test_screening import Persona
 
 PERSONAL = (IIN, NAME, PHONE, "Әлиев Қанат")
 
@@ -185,6 +188,27 @@ async def test_staff_buttons_send_the_pdf_and_the_card(
     await staff.click(2)  # the card again, with its history
     assert reference in texts(sent(bot, since))
     assert [a for a, _ in await actions(engine, app_id)][-3:] == ["viewed", "pdf", "viewed"]
+
+
+async def test_a_card_hanging_at_telegram_does_not_hold_up_citizens(
+    make_chat: ChatFactory, dp: Dispatcher, bot: Bot, engine: AsyncEngine, submit: Submit,
+) -> None:
+    """A card opened is recorded in the audit at the end of its update, not before the card
+    is sent: while the card hangs at Telegram a citizen's answers are stored at once (SQLite
+    has one write lock), and the view is recorded after all."""
+    app_id, reference = await submit()
+    staff = make_chat(user_id=STAFF, language_code="ru")
+    citizen = Persona(make_chat(user_id=200, language_code="ru"), dp["i18n"], "ru")
+    await citizen.start_check()
+
+    gate, waiting = hang_answers_to(bot, STAFF)
+    opened = asyncio.create_task(staff.send(f"/app {reference}"))
+    await asyncio.wait_for(waiting.wait(), 5)
+    await stored_at_once(citizen, bot)
+
+    gate.set()
+    await asyncio.wait_for(opened, 5)
+    assert ("viewed", STAFF) in await actions(engine, app_id)
 
 
 async def test_staff_export_opens_in_openpyxl_with_the_rows(
