@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from datetime import date
@@ -19,11 +20,11 @@ def current_locale() -> str:
 
 def money(amount: Decimal | int | float) -> str:
     """Whole tenge: thresholds such as 40% of the minimum are shown rounded."""
-    return f"{format_decimal(amount, format='#,##0', locale=current_locale())} ₸"
+    return f"{_decimal(amount, '#,##0', current_locale())} ₸"
 
 
 def number(amount: Decimal | int | float) -> str:
-    return format_decimal(amount, format="#,##0.##", locale=current_locale())
+    return _decimal(amount, "#,##0.##", current_locale())
 
 
 def mci(amount: Decimal | int | float) -> str:
@@ -32,11 +33,23 @@ def mci(amount: Decimal | int | float) -> str:
 
 
 def day(value: date) -> str:
-    return format_date(value, format="d MMMM y", locale=current_locale())
+    return _date(value, "d MMMM y", current_locale())
 
 
 def day_month(value: date) -> str:
-    return format_date(value, format="d MMMM", locale=current_locale())
+    return _date(value, "d MMMM", current_locale())
+
+
+# A screen shows the same few amounts and days over and over (the thresholds, the MCI, today):
+# Babel parses the pattern and walks the locale's data on every call.
+@functools.lru_cache(maxsize=4096)
+def _decimal(amount: Decimal | int | float, pattern: str, locale: str) -> str:
+    return format_decimal(amount, format=pattern, locale=locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(value: date, pattern: str, locale: str) -> str:
+    return format_date(value, format=pattern, locale=locale)
 
 
 # Telegram allows 4096 characters; shorter messages read better on a small phone.
