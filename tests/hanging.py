@@ -4,12 +4,15 @@ tests that a slow answer at Telegram holds up no one else (SQLite has one write 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from aiogram import Bot
 
 from bot.console.session import LocalSession
 from tests.test_screening import Persona
+
+T = TypeVar("T")
 
 
 def hang_answers_to(bot: Bot, chat_id: int) -> tuple[asyncio.Event, asyncio.Event]:
@@ -37,3 +40,16 @@ async def stored_at_once(b: Persona, bot: Bot) -> None:
     me = b.chat.chat.id  # a private chat: the user's id
     state = b.chat.dp.fsm.get_context(bot, chat_id=me, user_id=me)
     assert "elderly" in (await state.get_data())["screening"]["answers"]["groups"]
+
+
+async def others_go_on_while_it_hangs(
+    bot: Bot, chat_id: int, action: Awaitable[T], other: Persona
+) -> T:
+    """``action`` (an update of ``chat_id``) hangs at its first Bot API call; meanwhile
+    ``other`` is answered and stored at once; then Telegram answers and ``action`` ends."""
+    gate, waiting = hang_answers_to(bot, chat_id)
+    task = asyncio.ensure_future(action)
+    await asyncio.wait_for(waiting.wait(), 5)
+    await stored_at_once(other, bot)
+    gate.set()
+    return await asyncio.wait_for(task, 5)

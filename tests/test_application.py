@@ -32,7 +32,7 @@ from storage.db import create_session_factory
 from storage.models import Application, Attachment, Consent
 from storage.outbox import OutboxRepo
 from storage.unit import commit_then
-from tests.hanging import hang_answers_to, stored_at_once
+from tests.hanging import others_go_on_while_it_hangs
 from tests.test_pipeline import SORRY
 from tests.test_screening import LANGS, RULESET, Persona, family_of_four_after_fire, normalise
 
@@ -420,7 +420,6 @@ async def test_a_press_on_an_older_screen_does_not_act_on_the_current_step(
 async def test_two_instances_on_postgresql_submit_at_once(tmp_path: Path) -> None:
     """Two dispatchers (two instances behind a load balancer) on one PostgreSQL database, each
     with its own engine: two citizens press «Send» at the same moment."""
-    import asyncio
 
     from storage.db import create_engine
     from tests.storage.conftest import migrated_engine, postgres_database
@@ -561,13 +560,7 @@ async def test_a_slow_bot_api_call_in_an_application_does_not_hold_up_other_citi
     b = applicant("ru", user_id=200)
     await b.start_check()
 
-    gate, waiting = hang_answers_to(bot, 100)
-    typed = asyncio.create_task(a.type("асанов берік серікұлы"))
-    await asyncio.wait_for(waiting.wait(), 5)
-    await stored_at_once(b, bot)  # not after A's answer
-
-    gate.set()
-    await asyncio.wait_for(typed, 5)
+    await others_go_on_while_it_hangs(bot, 100, a.type("асанов берік серікұлы"), b)
     (draft,) = await stored(engine)
     assert draft.full_name == "Асанов Берік Серікұлы"
 
@@ -584,13 +577,7 @@ async def test_a_slow_bot_api_call_after_the_consent_does_not_hold_up_other_citi
     b = applicant("ru", user_id=200)
     await b.start_check()
 
-    gate, waiting = hang_answers_to(bot, 100)
-    agreed = asyncio.create_task(a.press("✅ I agree"))
-    await asyncio.wait_for(waiting.wait(), 5)
-    await stored_at_once(b, bot)  # not after A's answer
-
-    gate.set()
-    await asyncio.wait_for(agreed, 5)
+    await others_go_on_while_it_hangs(bot, 100, a.press("✅ I agree"), b)
     (draft,) = await stored(engine)
     async with create_session_factory(engine)() as s:
         (consent,) = (await s.scalars(select(Consent))).all()
@@ -608,13 +595,7 @@ async def test_a_slow_bot_api_call_after_a_file_does_not_hold_up_other_citizens(
     b = applicant("ru", user_id=200)
     await b.start_check()
 
-    gate, waiting = hang_answers_to(bot, 100)
-    received = asyncio.create_task(a.chat.send_photo())
-    await asyncio.wait_for(waiting.wait(), 5)
-    await stored_at_once(b, bot)
-
-    gate.set()
-    replies = await asyncio.wait_for(received, 5)
+    replies = await others_go_on_while_it_hangs(bot, 100, a.chat.send_photo(), b)
     assert a.t("Received for «{document}»: {n}").split("«")[0] in replies[-1].text
     remove = a.t("🗑 Remove the files of this document")  # the screen counts the new file
     assert any(button.text == remove for button in a.chat.screen.flat_buttons)

@@ -3,7 +3,6 @@ commands and buttons for staff, and nothing of it for anyone else."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from typing import Any
@@ -22,7 +21,7 @@ from bot.services.staff_card import announce_submission
 from storage.audit import AuditRepo
 from storage.db import create_session_factory
 from tests.conftest import ChatFactory
-from tests.hanging import hang_answers_to, stored_at_once
+from tests.hanging import others_go_on_while_it_hangs
 from tests.staff.conftest import (
     CITIZEN,
     IIN,
@@ -201,13 +200,7 @@ async def test_a_card_hanging_at_telegram_does_not_hold_up_citizens(
     citizen = Persona(make_chat(user_id=200, language_code="ru"), dp["i18n"], "ru")
     await citizen.start_check()
 
-    gate, waiting = hang_answers_to(bot, STAFF)
-    opened = asyncio.create_task(staff.send(f"/app {reference}"))
-    await asyncio.wait_for(waiting.wait(), 5)
-    await stored_at_once(citizen, bot)
-
-    gate.set()
-    await asyncio.wait_for(opened, 5)
+    await others_go_on_while_it_hangs(bot, STAFF, staff.send(f"/app {reference}"), citizen)
     assert ("viewed", STAFF) in await actions(engine, app_id)
 
 
