@@ -15,7 +15,7 @@ from tests.test_screening import Persona
 T = TypeVar("T")
 
 
-def hang_answers_to(bot: Bot, chat_id: int) -> tuple[asyncio.Event, asyncio.Event]:
+def _hang_answers_to(bot: Bot, chat_id: int) -> tuple[asyncio.Event, asyncio.Event]:
     """From now on the Bot API keeps ``chat_id``'s calls waiting until the gate is set:
     (gate, set once one waits)."""
     gate, waiting = asyncio.Event(), asyncio.Event()
@@ -33,7 +33,7 @@ def hang_answers_to(bot: Bot, chat_id: int) -> tuple[asyncio.Event, asyncio.Even
     return gate, waiting
 
 
-async def stored_at_once(b: Persona, bot: Bot) -> None:
+async def _stored_at_once(b: Persona, bot: Bot) -> None:
     """A citizen on the first step of a check is answered and their answer stored without
     waiting for anyone else's update."""
     await asyncio.wait_for(b.press("Pensioners and the elderly"), 2)
@@ -47,9 +47,9 @@ async def others_go_on_while_it_hangs(
 ) -> T:
     """``action`` (an update of ``chat_id``) hangs at its first Bot API call; meanwhile
     ``other`` is answered and stored at once; then Telegram answers and ``action`` ends."""
-    gate, waiting = hang_answers_to(bot, chat_id)
+    gate, waiting = _hang_answers_to(bot, chat_id)
     task = asyncio.ensure_future(action)
     await asyncio.wait_for(waiting.wait(), 5)
-    await stored_at_once(other, bot)
+    await _stored_at_once(other, bot)
     gate.set()
     return await asyncio.wait_for(task, 5)
