@@ -30,6 +30,7 @@ from bot.telegram import HarmlessRefusals, Retries
 from bot.training import TrainingMark
 from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
+from storage import fsm as fsm_json
 from storage.db import create_engine, create_session_factory, pool_capacity
 from storage.fsm import SQLStorage, UnitStorage
 from storage.isolation import ChatIsolation, RedisChatIsolation
@@ -81,6 +82,8 @@ def create_storage(
             key_builder=DefaultKeyBuilder(with_destiny=True, with_business_connection_id=True),
             state_ttl=kept,
             data_ttl=kept,
+            json_loads=fsm_json.loads,
+            json_dumps=fsm_json.dumps,
         )
     return SQLStorage(sessions)
 

@@ -1,17 +1,21 @@
 """The Redis scripts of every update (a chat's lock-and-read, the update's end), run lean.
 
 They run twice per update, and at that rate redis-py's client layer around a command (its
-blocking pool's lock and time-out, retries, observability hooks) costs more CPU than the
-command's round trip. Here a script goes straight to a connection of its own (redis-py's, made
-with the pool's settings; hiredis packs and parses) and back to a short idle list: at
-most one connection per script call in flight, so no more than the updates in flight.
+blocking pool's lock and time-out, retries, observability hooks, a stream reader between the
+socket and the parser) costs more CPU than the command's round trip. Here redis-py makes a
+connection of its own (with the pool's settings: address, TLS, password, database) and shakes
+hands; then the connection's replies go straight from the socket to hiredis, in a protocol of
+ours, and the connection goes back to a short idle list. At most one connection per script call
+in flight, so no more than the updates in flight.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
+import hiredis
 from hiredis import pack_command
 from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
@@ -24,62 +28,123 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 _BROKEN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+class _Line(asyncio.Protocol):
+    """One connection of the scripts: a command written, its reply parsed as it arrives."""
+
+    def __init__(self, made: AbstractConnection, transport: asyncio.WriteTransport) -> None:
+        self.made, self.transport = made, transport
+        # Error replies come back as ResponseError values, raised by the caller.
+        self.reader = hiredis.Reader(replyError=ResponseError)
+        self.reply: asyncio.Future[Any] | None = None
+        self.broken = False
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        reply = self.reader.gets()
+        if reply is False:  # not all of it yet
+            return
+        waiter, self.reply = self.reply, None
+        if waiter is None or waiter.done():  # a reply nobody waits for: out of step
+            self.broken = True
+            self.transport.abort()
+        else:
+            waiter.set_result(reply)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.broken = True
+        waiter, self.reply = self.reply, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(RedisConnectionError("Redis closed the connection"))
+
+    def _timed_out(self) -> None:
+        waiter = self.reply
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(RedisTimeoutError("Redis did not answer in time"))
+        self.broken = True
+        self.transport.abort()  # its reply, if it ever comes, would be read as the next one's
+
+    async def ask(self, command: tuple[Any, ...], timeout: float | None) -> Any:
+        if self.broken:
+            raise RedisConnectionError("Redis connection closed")
+        loop = asyncio.get_running_loop()
+        self.reply = waiter = loop.create_future()
+        self.transport.write(pack_command(command))  # packed in C by hiredis
+        timer = None if timeout is None else loop.call_later(timeout, self._timed_out)
+        try:
+            reply = await waiter
+        except BaseException:
+            # Cut short (cancelled, timed out): what is left unread on it is unknown.
+            self.broken = True
+            self.transport.abort()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if isinstance(reply, ResponseError):
+            raise NoScriptError(str(reply)) if str(reply).startswith("NOSCRIPT") else reply
+        return reply
+
+    async def close(self) -> None:
+        self.broken = True
+        self.transport.close()
+        await self.made.disconnect(nowait=True)
+
+
 class Scripts:
     """Lua scripts run by EVALSHA on connections kept here (loaded again after a restart)."""
 
     def __init__(self, redis: Redis) -> None:
         self.pool = redis.connection_pool
-        self._idle: list[AbstractConnection] = []
+        self._idle: list[_Line] = []
         self.timeout: float | None = None  # the pool's socket time-out, for a reply
 
     def register(self, source: str) -> Script:
         return Script(self, source)
 
     async def run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
-        connection = self._idle.pop() if self._idle else self._new()
+        line = self._idle.pop() if self._idle else await self._new()
         try:
             try:
-                reply = await self._call(connection, script, keys, args)
+                reply = await self._call(line, script, keys, args)
             except _BROKEN:
-                await connection.disconnect(nowait=True)
-                connection = self._new()
-                reply = await self._call(connection, script, keys, args)
+                await line.close()
+                line = await self._new()
+                reply = await self._call(line, script, keys, args)
         except ResponseError:  # the script's own error: the connection is fine
-            self._idle.append(connection)
+            self._idle.append(line)
             raise
         except BaseException:
-            # Cut short (cancelled, failed twice): what is left unread on it is unknown.
-            await connection.disconnect(nowait=True)
+            await line.close()
             raise
-        self._idle.append(connection)
+        self._idle.append(line)
         return reply
 
-    def _new(self) -> AbstractConnection:
+    async def _new(self) -> _Line:
         made: AbstractConnection = self.pool.make_connection()  # type: ignore[no-untyped-call]
-        # The time-out applies to the reply (below): redis-py would also put the send, which
-        # never waits for a command this small, in a task of its own (asyncio.wait_for).
-        self.timeout, made.socket_timeout = made.socket_timeout, None
-        return made
+        await made.connect()  # type: ignore[no-untyped-call]  # address, TLS, password, db
+        # From here on the socket's bytes come to us, not to redis-py's stream reader.
+        writer = made._writer
+        if writer is None:
+            raise RedisConnectionError("Redis connection not made")
+        transport = writer.transport
+        line = _Line(made, transport)
+        transport.set_protocol(line)
+        if self.timeout is None:
+            self.timeout = made.socket_timeout
+        return line
 
-    async def _call(
-        self, connection: AbstractConnection, script: Script, keys: list[str], args: list[Any]
-    ) -> Any:
+    async def _call(self, line: _Line, script: Script, keys: list[str], args: list[Any]) -> Any:
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
         try:
-            return await self._ask(connection, command)
+            return await line.ask(command, self.timeout)
         except NoScriptError:  # the server's script cache is empty (it restarted)
-            await self._ask(connection, ("SCRIPT", "LOAD", script.source))
-            return await self._ask(connection, command)
-
-    async def _ask(self, connection: AbstractConnection, command: tuple[Any, ...]) -> Any:
-        # Packed in C by hiredis (redis-py packs in Python).
-        await connection.send_packed_command(pack_command(command), False)
-        return await connection.read_response(timeout=self.timeout)
+            await line.ask(("SCRIPT", "LOAD", script.source), self.timeout)
+            return await line.ask(command, self.timeout)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
-        for connection in idle:
-            await connection.disconnect()
+        for line in idle:
+            await line.close()
 
 
 class Script:
