@@ -8,6 +8,7 @@ when it is shown, with the step written into each: a press is checked against th
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH, CallbackData
@@ -52,14 +53,25 @@ def button(text: str, act: str, arg: str = "", step: str = "") -> InlineKeyboard
     return data_button(text, pack(act, arg, step))
 
 
-def buttons(keys: Keys, step: str) -> Rows:
-    """A step's buttons, each carrying the step."""
-    return [[button(k.text, k.act, k.arg, step) for k in row] for row in keys]
+def step_keyboard(keys: Keys, step: str) -> InlineKeyboardMarkup:
+    """A step's keyboard. Built once per step and buttons (a step's screen has a few ticks
+    to vary, so the same keyboards come back for every citizen) and shared: never change one."""
+    return _keyboard(tuple(map(tuple, keys)), step)
 
 
-def packed(keys: Keys, step: str) -> set[str]:
+@functools.lru_cache(maxsize=2048)
+def _keyboard(keys: tuple[tuple[Key, ...], ...], step: str) -> InlineKeyboardMarkup:
+    return markup([[button(k.text, k.act, k.arg, step) for k in row] for row in keys])
+
+
+def packed(keys: Keys, step: str) -> frozenset[str]:
     """The callback data of a step's buttons, without building them."""
-    return {pack(k.act, k.arg, step) for row in keys for k in row}
+    return _packed(tuple(k[1:] for row in keys for k in row), step)
+
+
+@functools.lru_cache(maxsize=2048)
+def _packed(acts: tuple[tuple[str, str], ...], step: str) -> frozenset[str]:
+    return frozenset(pack(act, arg, step) for act, arg in acts)
 
 
 def toggles(labels: dict[str, str], ticked: set[str] | list[str]) -> Keys:

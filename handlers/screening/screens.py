@@ -23,11 +23,10 @@ from handlers.screening.answers import (
 from handlers.screening.keyboards import (
     Key,
     Keys,
-    buttons,
-    markup,
     navigation,
     none_button,
     picks,
+    step_keyboard,
     toggles,
 )
 
@@ -50,7 +49,7 @@ def render_step(
         lines += ["", "❓ " + texts.why(step)]
     keys = step_keys(step, answers, plan, why_open=why_open, ruleset=ruleset, today=today,
                      guess=guess)
-    return "\n".join(lines), markup(buttons(keys, step))
+    return "\n".join(lines), step_keyboard(keys, step)
 
 
 def step_keys(

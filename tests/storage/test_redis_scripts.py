@@ -66,7 +66,7 @@ async def test_an_error_of_the_script_is_raised_and_its_connection_kept() -> Non
         await scripts.close()
 
 
-async def test_a_reply_later_than_the_time_out_fails_the_call_and_is_never_read_as_another() -> None:
+async def test_a_reply_later_than_the_time_out_fails_the_call_and_is_not_read_as_another() -> None:
     async with redis_storage() as fsm:
         scripts = Scripts(fsm.redis)
         slow = scripts.register(SLOW.replace("200000", "150000"))
