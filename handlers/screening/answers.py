@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import orjson
+
 from bot.rules import Calendar, Profile, Result, Ruleset, evaluate, parse_profile
 
 # The status groups of the first screen, in the order shown; each opens its own checklist.
@@ -55,6 +57,11 @@ class Answers:
     def from_dict(cls, data: dict[str, Any] | None) -> Answers:
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+    def _fingerprint(self, without: str = "") -> bytes:
+        """The answers as a memo key (orjson: a tenth of repr's time; a child's ticks in
+        another order only miss the memo)."""
+        return orjson.dumps({k: v for k, v in vars(self).items() if k != without})
 
     def to_dict(self) -> dict[str, Any]:
         """A copy that shares nothing with the answers. Fields are JSON: scalars, lists of
@@ -138,7 +145,7 @@ class Answers:
 
         ``asks_date``: today no ruleset is in force, so the day of the check is asked first.
         Asked several times per press: remembered for the same answers (as the candidates)."""
-        key = (id(ruleset), on, asks_date, repr(vars(self)))
+        key = (id(ruleset), on, asks_date, self._fingerprint())
         return _remembered(_PLANS, key, ruleset, lambda: self._plan(ruleset, on, asks_date))
 
     def _plan(self, ruleset: Ruleset, on: date, asks_date: bool) -> list[str]:
@@ -200,7 +207,7 @@ class Answers:
 
         Asked several times per button press (the plan, the screen, the review's follow-ups):
         remembered for the same answers, as the engine is the costly part of a press."""
-        key = (id(ruleset), on, repr({k: v for k, v in vars(self).items() if k != "history"}))
+        key = (id(ruleset), on, self._fingerprint(without="history"))
 
         def candidates() -> list[str]:
             result = evaluate(self.profile(on, with_history=False), ruleset)
