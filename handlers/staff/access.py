@@ -66,10 +66,17 @@ def is_staff_callback(data: str | None) -> bool:
     return data is not None and data.split(":", 1)[0] in STAFF_CALLBACK_PREFIXES
 
 
+def is_staff_command(text: str) -> bool:
+    """``/queue``, ``/QUEUE@sozak_bot 5``…: a staff command by its name, in any case."""
+    words = text[1:].split(maxsplit=1) if text.startswith("/") else []
+    return bool(words) and words[0].partition("@")[0].casefold() in STAFF_COMMANDS
+
+
 class StaffMatter(BaseFilter):
     """What the staff routers may take at all: a staff member's update, anything in the staff
-    chat, a staff button, or a command (the guard refuses staff commands to everyone else).
-    Checked once for them all, so a citizen's update passes them by at once."""
+    chat, a staff button, or a staff command (the guard refuses them to everyone else).
+    Checked once for them all, so a citizen's update, /start included, passes them by at
+    once."""
 
     async def __call__(self, event: Message | CallbackQuery, settings: Settings) -> bool:
         user: User | None = event.from_user
@@ -78,7 +85,7 @@ class StaffMatter(BaseFilter):
             return True
         if isinstance(event, CallbackQuery):
             return is_staff_callback(event.data)
-        return (event.text or event.caption or "").startswith("/")
+        return is_staff_command(event.text or event.caption or "")
 
 
 # --- the staff chat speaks the staff language -------------------------------------------------

@@ -241,7 +241,7 @@ async def test_staff_commands_in_the_staff_chat_answer_in_the_staff_language(
 
 
 @pytest.mark.parametrize("command", ["/queue", "/app {ref}", "/find {iin}", "/FIND {iin}",
-                                     "/export 01.06.2015 30.06.2015"])
+                                     "/Stats@sozak_bot", "/export 01.06.2015 30.06.2015"])
 async def test_a_citizen_typing_staff_commands_gets_the_menu_and_nothing_else(
     make_chat: ChatFactory, bot: Bot, submit: Submit, caplog: pytest.LogCaptureFixture,
     command: str,
