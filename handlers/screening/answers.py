@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -58,7 +58,7 @@ class Answers:
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
-    def _fingerprint(self, without: str = "") -> bytes:
+    def fingerprint(self, without: str = "") -> bytes:
         """The answers as a memo key (orjson: a tenth of repr's time; a child's ticks in
         another order only miss the memo)."""
         return orjson.dumps({k: v for k, v in vars(self).items() if k != without})
@@ -145,8 +145,8 @@ class Answers:
 
         ``asks_date``: today no ruleset is in force, so the day of the check is asked first.
         Asked several times per press: remembered for the same answers (as the candidates)."""
-        key = (id(ruleset), on, asks_date, self._fingerprint())
-        return _remembered(_PLANS, key, ruleset, lambda: self._plan(ruleset, on, asks_date))
+        key = (id(ruleset), on, asks_date, self.fingerprint())
+        return remembered(_PLANS, key, ruleset, lambda: self._plan(ruleset, on, asks_date))
 
     def _plan(self, ruleset: Ruleset, on: date, asks_date: bool) -> list[str]:
         steps = ["check_date"] if asks_date else []
@@ -207,23 +207,24 @@ class Answers:
 
         Asked several times per button press (the plan, the screen, the review's follow-ups):
         remembered for the same answers, as the engine is the costly part of a press."""
-        key = (id(ruleset), on, self._fingerprint(without="history"))
+        key = (id(ruleset), on, self.fingerprint(without="history"))
 
         def candidates() -> list[str]:
             result = evaluate(self.profile(on, with_history=False), ruleset)
             return [g.id for g in result.benefits if g.benefit.one_off_application]
 
-        return _remembered(_CANDIDATES, key, ruleset, candidates)
+        return remembered(_CANDIDATES, key, ruleset, candidates)
 
 
 _CANDIDATES: dict[Any, tuple[Ruleset, list[str]]] = {}
 _PLANS: dict[Any, tuple[Ruleset, list[str]]] = {}
+T = TypeVar("T")
 
 
-def _remembered(
-    cache: dict[Any, tuple[Ruleset, list[str]]], key: Any, ruleset: Ruleset,
-    compute: Callable[[], list[str]],
-) -> list[str]:
+def remembered(
+    cache: dict[Any, tuple[Ruleset, list[T]]], key: Any, ruleset: Ruleset,
+    compute: Callable[[], list[T]],
+) -> list[T]:
     """``compute()`` for these answers, remembered (a copy: callers may change it). The
     ruleset is held with it, so that its id in the key stays its own."""
     known = cache.get(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -19,6 +20,7 @@ from handlers.screening.answers import (
     GROUPS,
     MAX_CHILDREN,
     Answers,
+    remembered,
 )
 from handlers.screening.keyboards import (
     Key,
@@ -56,7 +58,21 @@ def step_keys(
     step: str, answers: Answers, plan: list[str], *, why_open: bool, ruleset: Ruleset,
     today: date, guess: str | None = None,
 ) -> Keys:
-    """The buttons of a step's screen (all that Flow.offers needs: no text of the screen)."""
+    """The buttons of a step's screen (all that Flow.offers needs: no text of the screen).
+    Remembered for the same answers and language: a press is checked against the buttons of
+    the screen the update before drew. Never change what it gives."""
+    key = (current_locale(), step, answers.fingerprint(), tuple(plan), why_open, today, guess)
+    return remembered(_KEYS, key, ruleset,
+                      lambda: _step_keys(step, answers, plan, why_open, ruleset, today, guess))
+
+
+_KEYS: dict[Any, tuple[Ruleset, Keys]] = {}
+
+
+def _step_keys(
+    step: str, answers: Answers, plan: list[str], why_open: bool, ruleset: Ruleset,
+    today: date, guess: str | None,
+) -> Keys:
     rows = _rows(step, answers, plan, ruleset, today)
     if step.partition(".")[0] in CHECKLISTS:
         rows += none_button()
