@@ -30,7 +30,7 @@ from bot.telegram import HarmlessRefusals, Retries
 from bot.training import TrainingMark
 from handlers import routers
 from handlers.errors import ErrorReplyMiddleware
-from storage import fsm as fsm_json
+from storage import fsm
 from storage.db import create_engine, create_session_factory, pool_capacity
 from storage.fsm import SQLStorage, UnitStorage
 from storage.isolation import ChatIsolation, RedisChatIsolation
@@ -82,8 +82,8 @@ def create_storage(
             key_builder=DefaultKeyBuilder(with_destiny=True, with_business_connection_id=True),
             state_ttl=kept,
             data_ttl=kept,
-            json_loads=fsm_json.loads,
-            json_dumps=fsm_json.dumps,
+            json_loads=fsm.loads,  # the FSM data's JSON, as in the update's buffer
+            json_dumps=fsm.dumps,
         )
     return SQLStorage(sessions)
 

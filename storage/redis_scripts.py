@@ -57,11 +57,10 @@ class _Line(asyncio.Protocol):
             waiter.set_exception(RedisConnectionError("Redis closed the connection"))
 
     def _timed_out(self) -> None:
+        # ask() then drops the connection: the reply, if it ever comes, is nobody's.
         waiter = self.reply
         if waiter is not None and not waiter.done():
             waiter.set_exception(RedisTimeoutError("Redis did not answer in time"))
-        self.broken = True
-        self.transport.abort()  # its reply, if it ever comes, would be read as the next one's
 
     async def ask(self, command: tuple[Any, ...], timeout: float | None) -> Any:
         if self.broken:
@@ -73,7 +72,7 @@ class _Line(asyncio.Protocol):
         try:
             reply = await waiter
         except BaseException:
-            # Cut short (cancelled, timed out): what is left unread on it is unknown.
+            # Cut short (cancelled, timed out, closed): what is left unread on it is unknown.
             self.broken = True
             self.transport.abort()
             raise
