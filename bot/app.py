@@ -21,8 +21,7 @@ from bot.clock import Clock
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.i18n import UserLocaleMiddleware, create_i18n
-from bot.in_loop import check_in_loop
-from bot.middlewares import OnceMiddleware, UnitMiddleware, UserMiddleware
+from bot.middlewares import UserMiddleware
 from bot.places import load_places
 from bot.rules import Calendar, load_ruleset
 from bot.services.drafts import purge_drafts
@@ -35,6 +34,7 @@ from storage.db import create_engine, create_session_factory, pool_capacity
 from storage.fsm import SQLStorage, UnitStorage
 from storage.isolation import ChatIsolation, RedisChatIsolation
 from storage.retention import PURGE_EVERY_SECONDS, purge, purge_handled_updates
+from storage.unit import OnceMiddleware, UnitMiddleware
 
 # Bot API accepts any well-formed token shape; this one is never sent anywhere.
 OFFLINE_TOKEN = "1:offline-console-token"
@@ -69,11 +69,19 @@ def create_storage(
         from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisStorage
         from redis.asyncio import BlockingConnectionPool, Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
 
         # Enough connections for every update in flight; when all are busy, wait (redis-py's
-        # default pool fails instead).
+        # default pool fails instead). A connection the server closed (a restart, an idle
+        # time-out) is made again and the command tried again: a client made from a URL does
+        # not retry by itself. Every command of ours is safe to repeat.
         pool = BlockingConnectionPool.from_url(
-            settings.redis_url, max_connections=redis_connections(settings), timeout=30
+            settings.redis_url, max_connections=redis_connections(settings), timeout=30,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         kept = timedelta(days=settings.data_days)  # idle conversations expire, as in SQL
         return RedisStorage(
@@ -140,7 +148,7 @@ def create_dispatcher(
     dp["i18n"] = i18n
     # Background work (the outbox sender, the digest) opens its own sessions, outside updates.
     dp["sessions"] = sessions
-    # Order matters (bot.middlewares): polite errors around everything (a failure to open
+    # Order matters (storage.unit): polite errors around everything (a failure to open
     # the session or read the state gets the apology too; a failed update's writes are rolled
     # back), the update's unit of work, the chat's lock and state, handled once, the user's
     # record, their language.
@@ -152,7 +160,6 @@ def create_dispatcher(
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n))
     dp.include_routers(*routers())
-    check_in_loop(dp)
 
     async def close_resources() -> None:
         await dp.storage.close()

@@ -2,7 +2,10 @@
 
 aiogram's handler lets a body that is not JSON, or JSON that is not an Update, fail inside
 aiohttp: a 500 and a traceback in the log, with pydantic quoting the body (which may carry
-what a citizen typed). Here such a body gets 400 and one log line naming the error's type.
+what a citizen typed). Here such a body gets 400 and one log line naming the error's type, and
+so do JSON nested too deep to parse and a body cut short (the client went away mid-request); a
+body that is not ``application/json`` gets 415, and any secret but ours 401 (compared as bytes,
+in constant time, whatever characters the header holds).
 """
 
 from __future__ import annotations
@@ -13,13 +16,23 @@ import secrets
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.types.update import UpdateTypeLookupError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
 from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# What Telegram sends; anything else is not an update.
+CONTENT_TYPE = "application/json"
+
+
+def _as_bytes(text: str) -> bytes:
+    # aiohttp decodes a header's bytes as UTF-8 with surrogateescape: this gives them back.
+    return text.encode("utf-8", "surrogateescape")
 
 
 class StrictRequestHandler(SimpleRequestHandler):
@@ -37,22 +50,40 @@ class StrictRequestHandler(SimpleRequestHandler):
         # aiogram accepts anyone when no secret is set; settings require one, and so do we.
         if not self.secret_token:
             return False
-        return secrets.compare_digest(telegram_secret_token, self.secret_token)
+        # On bytes: compare_digest refuses a str with a non-ASCII character (a TypeError).
+        return secrets.compare_digest(
+            _as_bytes(telegram_secret_token), _as_bytes(self.secret_token)
+        )
 
-    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
+        bot = await self.resolve_bot(request)
+        secret = request.headers.get(SECRET_HEADER, "")
+        if not self.verify_secret(secret, bot):
+            return web.Response(body="Unauthorized", status=401)
+        if request.content_type != CONTENT_TYPE:
+            log.warning("webhook: a body not of type %s refused", CONTENT_TYPE)
+            return web.Response(status=415, text="Unsupported Media Type")
         update = await read_update(bot, request)
         if isinstance(update, web.Response):
             return update
         result: Any = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
-        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+        if isinstance(result, TelegramMethod):  # a handler's answer given as its result
+            await self.dispatcher.silent_call_request(bot=bot, result=result)
+        return web.json_response({})
 
 
 async def read_update(bot: Bot, request: web.Request) -> Update | web.Response:
     """The update in the body, or the response to give instead (400, or 200 to skip it)."""
     try:
-        raw: Any = json.loads(await request.read())
+        body = await request.read()
+    except (OSError, ClientPayloadError) as exc:  # ConnectionResetError: the client went away
+        log.warning("webhook: body cut short (%s)", type(exc).__name__)
+        return web.Response(status=400, text="Bad Request")
+    try:
+        raw: Any = json.loads(body)
         update = Update.model_validate(raw, context={"bot": bot})
-    except (ValueError, ValidationError) as exc:  # JSONDecodeError and UnicodeError too
+    # JSONDecodeError and UnicodeError are ValueErrors; RecursionError: nested too deep.
+    except (ValueError, ValidationError, RecursionError) as exc:
         log.warning("webhook: malformed body refused (%s)", type(exc).__name__)
         return web.Response(status=400, text="Bad Request")
     try:

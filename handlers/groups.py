@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.clock import Clock
+from handlers.filters import Magic
 
 PRIVATE = F.chat.type == ChatType.PRIVATE
 PRESSED_IN_PRIVATE = F.message.chat.type == ChatType.PRIVATE
@@ -21,8 +22,8 @@ PRESSED_IN_PRIVATE = F.message.chat.type == ChatType.PRIVATE
 
 def private_only(router: Router) -> Router:
     """A citizen conversation's router: it sees nothing of groups."""
-    router.message.filter(PRIVATE)
-    router.callback_query.filter(PRESSED_IN_PRIVATE)
+    router.message.filter(Magic(PRIVATE))
+    router.callback_query.filter(Magic(PRESSED_IN_PRIVATE))
     return router
 
 
@@ -62,8 +63,8 @@ async def pressed_in_group(query: CallbackQuery) -> None:
 def build_router() -> Router:
     """Included last: whatever of a group no other router (staff) took."""
     router = Router(name="groups")
-    router.message.register(in_group, ~PRIVATE)
-    router.callback_query.register(pressed_in_group, ~PRESSED_IN_PRIVATE)
+    router.message.register(in_group, Magic(~PRIVATE))
+    router.callback_query.register(pressed_in_group, Magic(~PRESSED_IN_PRIVATE))
     return router
 
 

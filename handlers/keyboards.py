@@ -20,11 +20,9 @@ class LangCB(CallbackData, prefix="lang"):
     code: str
 
 
-@functools.lru_cache(maxsize=4096)
 def data_button(text: str, callback_data: str) -> InlineKeyboardButton:
-    """A button that sends ``callback_data``. Each is built once per label and data (a screen
-    has up to 25, and the model is the costliest part of showing one) and then shared between
-    screens: never change one."""
+    """A button that sends ``callback_data``: a new one each time (a model can be changed, so
+    none is shared between screens or citizens)."""
     return InlineKeyboardButton(text=text, callback_data=callback_data)
 
 
@@ -60,7 +58,7 @@ def menu_button(item: str, text: str) -> InlineKeyboardButton:
     return data_button(text, _menu_data(item))
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # a few items; the text is immutable
 def _menu_data(item: str) -> str:
     return MenuCB(item=item).pack()
 

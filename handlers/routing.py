@@ -3,7 +3,7 @@
 aiogram tries a callback query against each handler in turn, and each ``SomeCB.filter()``
 whose prefix fits unpacks the data into a model: about 35 tries a press before the screening's
 buttons. A router all of whose callback handlers (its sub-routers' too) filter on callback data
-gets one root filter with those prefixes, checked once for the router and all under it.
+gets one filter of its own with those prefixes, checked once for the router and all under it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class PressOf(Filter):
 
 
 def own_presses(router: Router) -> Router:
-    """Give ``router`` and the routers under it the root filter they can have. Call it when
+    """Give ``router`` and the routers under it the filter they can have. Call it when
     every handler is registered: a handler added later would not be reached."""
     _prefixes(router)
     return router

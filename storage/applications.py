@@ -13,7 +13,6 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.phone import normalize_phone
-from storage import driver
 from storage._upsert import dialect_insert
 from storage.models import (
     OPEN_STATUSES,
@@ -64,7 +63,10 @@ class ApplicationRepo:
 
     async def has_draft(self, user_id: int) -> bool:
         """Whether the user has an unfinished application (the menu asks on every showing)."""
-        return await driver.has_draft(self.session, user_id)
+        # On the table, not the mapped class: a Core read does not flush the ORM's changes.
+        table: Any = Application.__table__
+        drafts = select(table.c.id).where(table.c.user_id == user_id, table.c.status == "draft")
+        return bool(await self.session.scalar(select(drafts.exists())))
 
     async def create_draft(
         self,
@@ -109,7 +111,7 @@ class ApplicationRepo:
     async def save_draft(self, app: Application, now: datetime | None = None) -> None:
         """Keep the draft's changes (``draft`` JSON is replaced as a whole: assign a new dict),
         written with the session's next flush: before its next query, or with the commit (in
-        an update, at its end, storage.driver.together)."""
+        an update, at its end, storage.unit)."""
         app.updated_at = now or utcnow()
         self.session.add(app)
 
@@ -231,6 +233,17 @@ class ApplicationRepo:
     async def consents(self, user_id: int) -> list[Consent]:
         stmt = select(Consent).where(Consent.user_id == user_id).order_by(Consent.id)
         return list((await self.session.scalars(stmt)).all())
+
+    async def consent_for(self, application_id: int) -> Consent | None:
+        """The last consent given with an application (still there after its applicant's
+        /forget, which empties its user id)."""
+        stmt = (
+            select(Consent)
+            .where(Consent.application_id == application_id)
+            .order_by(Consent.id.desc())
+            .limit(1)
+        )
+        return (await self.session.scalars(stmt)).first()
 
     # --- submission and status --------------------------------------------------------------
 

@@ -49,29 +49,6 @@ def _set_sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-def _end_only_what_is_open(dbapi_connection: Any, connection_record: Any) -> None:
-    """A commit or rollback with no transaction open does nothing in sqlite3, but aiosqlite
-    still hands it to its thread and back (about 60 µs): skip the trip then. That is the case
-    after storage.driver.together() has committed an update's writes, and when a session that
-    only read is closed. sqlite3 reports an open transaction without asking its thread."""
-    aio = dbapi_connection.driver_connection  # aiosqlite's connection
-    commit, rollback = aio.commit, aio.rollback
-
-    def is_open() -> bool:
-        raw = aio._connection  # sqlite3's, None once closed
-        return raw is None or bool(raw.in_transaction)
-
-    async def commit_if_open() -> None:
-        if is_open():
-            await commit()
-
-    async def rollback_if_open() -> None:
-        if is_open():
-            await rollback()
-
-    aio.commit, aio.rollback = commit_if_open, rollback_if_open
-
-
 def create_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for ``url``.
 
@@ -100,7 +77,6 @@ def create_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> A
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = _create_async_engine(sa_url, **kwargs)
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
-        event.listen(engine.sync_engine, "connect", _end_only_what_is_open)
         return engine
     engine = _create_async_engine(sa_url, **kwargs)
     if sa_url.get_backend_name() == "postgresql" and not kwargs.get("pool_pre_ping"):
@@ -122,8 +98,10 @@ def _drop_closed(dbapi_connection: Any, connection_record: Any, proxy: Any) -> N
 def pool_capacity(engine: AsyncEngine) -> int | None:
     """How many connections the engine's pool hands out at most (None: no fixed bound)."""
     pool = engine.pool
+    # create_engine() gives a pool size with no overflow: its size is the bound (for a pool
+    # made elsewhere, with overflow, a safe lower one).
     if isinstance(pool, QueuePool):
-        return pool.size() + max(int(getattr(pool, "_max_overflow", 0)), 0)
+        return pool.size()
     return None
 
 

@@ -21,12 +21,12 @@ from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
-from sqlalchemy import Text, cast, delete, select, update
+from sqlalchemy import Text, bindparam, cast, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import driver
 from storage import unit as units
-from storage._upsert import dialect_insert
+from storage._upsert import dialect_insert, upsert
+from storage.handled import SEEN
 from storage.models import FSMState, utcnow
 
 KEY_SEPARATOR = ":"
@@ -92,6 +92,17 @@ def _checked_json(key: StorageKey, data: Mapping[str, Any]) -> tuple[dict[str, A
     return restored, text
 
 
+_TABLE: Any = FSMState.__table__
+_READ = select(_TABLE.c.state, _TABLE.c.data).where(_TABLE.c.key == bindparam("key"))
+# The state and "handled already?" in one statement, one row always (from the one-row
+# subquery, the chat's row joined to it if there is one).
+_ONE = select(literal(1).label("one")).subquery("one")
+_READ_AND_SEEN = select(SEEN.label("seen"), _TABLE.c.state, _TABLE.c.data).select_from(
+    _ONE.outerjoin(_TABLE, _TABLE.c.key == bindparam("key"))
+)
+_DELETE = delete(_TABLE).where(_TABLE.c.key == bindparam("key"))
+
+
 class SQLStorage(BaseStorage):
     """FSM storage in the ``fsm_states`` table.
 
@@ -119,17 +130,18 @@ class SQLStorage(BaseStorage):
     async def get_record(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
         """The state and the data in one read."""
         async with self._transaction() as session:
-            state, data = await driver.read_state(session, build_key(key))
-        return state, ({} if data is None else dict(data))
+            row = (await session.execute(_READ, {"key": build_key(key)})).first()
+        return (None, {}) if row is None else (row.state, dict(row.data or {}))
 
     async def get_record_and_seen(
         self, key: StorageKey, update: tuple[int, int]
     ) -> tuple[str | None, dict[str, Any], bool]:
         """The state, the data, and whether ``update`` (bot id, update id) was handled
         already: one statement where it would be two."""
+        params = {"key": build_key(key), "bot_id": update[0], "update_id": update[1]}
         async with self._transaction() as session:
-            state, data, seen = await driver.read_state_and_seen(session, build_key(key), update)
-        return state, ({} if data is None else dict(data)), seen
+            row = (await session.execute(_READ_AND_SEEN, params)).one()
+        return row.state, dict(row.data or {}), bool(row.seen)
 
     async def set_record(
         self, key: StorageKey, state: StateType, data: Mapping[str, Any]
@@ -144,9 +156,12 @@ class SQLStorage(BaseStorage):
         db_key = build_key(key)
         async with self._transaction() as session:
             if name is None and not payload:
-                await driver.delete_state(session, db_key)
+                await session.execute(_DELETE, {"key": db_key})
             else:
-                await driver.write_state(session, db_key, name, payload, utcnow())
+                stmt = upsert(session, _TABLE, ("key",), ("state", "data", "updated_at"))
+                await session.execute(
+                    stmt, {"key": db_key, "state": name, "data": payload, "updated_at": utcnow()}
+                )
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         db_key = build_key(key)
@@ -293,6 +308,8 @@ class UnitStorage(BaseStorage):
                 state, data, unit.seen = await self.inner.get_record_and_seen(key, unit.update)
             elif isinstance(self.inner, SQLStorage):
                 state, data = await self.inner.get_record(key)
+            elif isinstance(self.inner, RedisStorage) and unit.update and unit.seen is None:
+                state, data, unit.seen = await _redis_read_and_seen(self.inner, key, unit.update)
             elif isinstance(self.inner, RedisStorage):
                 state, data = await _redis_read(self.inner, key)
             else:
@@ -305,8 +322,8 @@ class UnitStorage(BaseStorage):
         if record.dirty or unit is None:
             return
         record.dirty = True
-        if unit.hold is not None and unit.hold.key == key:
-            return  # written as the chat's Redis lock is released (storage.isolation.Hold)
+        if unit.chat_lock is not None and unit.chat_lock.key == key:
+            return  # written as the chat's Redis lock is released (storage.isolation.ChatLock)
 
         async def write() -> None:
             record.dirty = False
@@ -365,21 +382,29 @@ async def _redis_read(storage: RedisStorage, key: StorageKey) -> tuple[str | Non
     return redis_record(storage, *await storage.redis.mget(build(key, "state"), build(key, "data")))
 
 
+async def _redis_read_and_seen(
+    storage: RedisStorage, key: StorageKey, update: tuple[int, int]
+) -> tuple[str | None, dict[str, Any], bool]:
+    """The state, the data, and whether ``update`` was handled already, in one round trip."""
+    build = storage.key_builder.build
+    state, data, seen = await storage.redis.mget(
+        build(key, "state"), build(key, "data"), handled_key(storage, update)
+    )
+    return *redis_record(storage, state, data), seen is not None
+
+
+def handled_key(storage: RedisStorage, update: tuple[int, int]) -> str:
+    """The Redis key that records (bot id, update id) as handled, beside the FSM's keys."""
+    builder = storage.key_builder
+    sep = getattr(builder, "separator", ":")
+    return sep.join((getattr(builder, "prefix", "fsm"), "handled", *map(str, update)))
+
+
 def redis_record(storage: RedisStorage, state: Any, data: Any) -> tuple[str | None, dict[str, Any]]:
     """The state and the data as Redis returns them (bytes, JSON), decoded as aiogram does."""
     if isinstance(state, bytes):
         state = state.decode()
     return state, (storage.json_loads(data) if data else {})
-
-
-def prefetched(storage: RedisStorage, key: StorageKey, state: Any, data: Any) -> None:
-    """The record of ``key`` as Redis returned it (storage.isolation reads it with the chat's
-    lock): the update's unit of work uses it instead of reading it again."""
-    unit = units.current()
-    if unit is not None and key not in unit.fsm:
-        record = unit.fsm[key] = Record(*redis_record(storage, state, data))
-        if data and storage.json_loads is loads:
-            record.text = data
 
 
 # Sets a key to a value with a time to live in ms ("0": none), or deletes it for "" (Lua, shared

@@ -2,8 +2,8 @@
 
 aiogram's SimpleEventIsolation keeps a lock per key forever (10 000 locks after 10 000 users);
 here a key's lock lives only while an update holds it or waits for it. Across instances the
-lock is a Redis key, as aiogram's RedisEventIsolation, taken in the round trip that also reads
-the chat's state.
+lock is a Redis key, as aiogram's RedisEventIsolation; the update's end writes the chat's state,
+records the update and releases the lock in one script (storage.unit).
 """
 
 from __future__ import annotations
@@ -15,28 +15,23 @@ import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 
 from storage import unit as units
-from storage.fsm import PUT, Record, prefetched, redis_state_args
-from storage.redis_scripts import Scripts
+from storage.fsm import PUT, Record, handled_key, redis_state_args
 from storage.retention import KEEP_HANDLED_UPDATES
 
 log = logging.getLogger(__name__)
 
-# Takes the chat's lock if it is free, then reads the chat's state and whether the update was
-# handled already, in one command (a pipeline would be one round trip too, at twice redis-py's
-# work). KEYS: lock, state, data, the update's record ("": none). ARGV: token, expiry in ms.
+# Takes the chat's lock if it is free, or finds it ours already (a call repeated after its reply
+# was lost). KEYS: the lock. ARGV: token, expiry in ms.
 _TAKE = """
-local held = redis.call("set", KEYS[1], ARGV[1], "NX", "PX", ARGV[2])
-if held or redis.call("get", KEYS[1]) == ARGV[1] then  -- ours already: a repeated call
-  local seen = 0
-  if KEYS[4] ~= "" then seen = redis.call("exists", KEYS[4]) end
-  return {1, redis.call("get", KEYS[2]), redis.call("get", KEYS[3]), seen}
-end
-return {0}
+if redis.call("set", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return 1 end
+if redis.call("get", KEYS[1]) == ARGV[1] then return 1 end
+return 0
 """
 # Deletes the lock only if it is still ours (it may have expired and been taken by another).
 _RELEASE = """
@@ -44,8 +39,9 @@ if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) 
 return 0
 """
 # The end of an update: its state (when it changed), its record, and the lock released if it is
-# still ours, in one command. KEYS as _TAKE's. ARGV: token, "1" to write the state, the state
-# and the data as storage.fsm.redis_state_args, the record's time to live in ms.
+# still ours, in one command. KEYS: lock, state, data, the update's record ("": none). ARGV:
+# token, "1" to write the state, the state and the data as storage.fsm.redis_state_args, the
+# record's time to live in ms.
 _FINISH = PUT + """
 if ARGV[2] == "1" then
   put(KEYS[2], ARGV[3], ARGV[4])
@@ -95,7 +91,7 @@ class ChatIsolation(BaseEventIsolation):
 
 
 @dataclass
-class Hold:
+class ChatLock:
     """A chat's Redis lock held by the update in hand (see RedisChatIsolation)."""
 
     isolation: RedisChatIsolation
@@ -105,14 +101,14 @@ class Hold:
     released: bool = False
 
     async def finish(self, record: Record | None) -> None:
-        """The update's end: its state if ``record`` changed, its record, and the release of
-        the lock, in one command."""
+        """The update's end: the chat's state if ``record`` changed, the update's record, and
+        the release of the lock, in one command."""
         storage = self.isolation.storage
-        state: list[str | bytes] = ["0", "", "", "", ""]
+        state: list[Any] = ["0", "", "", "", ""]
         if record is not None and record.dirty:
             record.dirty = False
             state = ["1", *redis_state_args(storage, record)]
-        released = await self.isolation.end(
+        released = await self.isolation.finish(
             keys=self.keys, args=[self.token, *state, _KEEP_HANDLED_MS]
         )
         self.released = True
@@ -122,28 +118,17 @@ class Hold:
 
 class RedisChatIsolation(BaseEventIsolation):
     """A Redis lock per chat (aiogram's key and 60-second expiry), so two instances never run
-    one chat's updates at once. It is taken in one round trip with the read of the chat's
-    state and of the update's record, which the update's unit of work then uses
-    (storage.fsm.prefetched, storage.unit.Unit.seen); the update's end writes the state, records
-    the update and releases the lock in one more (Hold.finish). aiogram's lock, reads, writes
-    and release would be five or more."""
+    one chat's updates at once: taken by a script (``SET NX``), released by the update's end
+    (:meth:`ChatLock.finish`), or by a script of its own if the update is cut short."""
 
     def __init__(self, storage: RedisStorage, *, expire_seconds: float = 60.0,
                  retry_seconds: float = 0.05) -> None:
         self.storage = storage
         self.expire_ms = int(expire_seconds * 1000)
         self.retry_seconds = retry_seconds
-        self._scripts = Scripts(storage.redis)
-        self._take = self._scripts.register(_TAKE)
-        self.end = self._scripts.register(_FINISH)  # run by Hold.finish
-        self._release = storage.redis.register_script(_RELEASE)  # seldom: an update cut short
-
-    def _record_key(self, update: tuple[int, int] | None) -> str:
-        if update is None:
-            return ""
-        builder = self.storage.key_builder
-        sep = getattr(builder, "separator", ":")
-        return sep.join((getattr(builder, "prefix", "fsm"), "handled", *map(str, update)))
+        self._take = storage.redis.register_script(_TAKE)
+        self.finish = storage.redis.register_script(_FINISH)  # run by ChatLock.finish
+        self._release = storage.redis.register_script(_RELEASE)
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
@@ -152,27 +137,19 @@ class RedisChatIsolation(BaseEventIsolation):
         update = None if unit is None else unit.update
         token = f"{_PROCESS}:{next(_tokens)}"
         keys = [build(key, "lock"), build(key, "state"), build(key, "data"),
-                self._record_key(update)]
-        while True:
-            taken = await self._take(keys=keys, args=[token, self.expire_ms])
-            if taken[0]:
-                state, data, seen = taken[1], taken[2], taken[3]
-                break
+                "" if update is None else handled_key(self.storage, update)]
+        while not await self._take(keys=keys[:1], args=[token, self.expire_ms]):
             await asyncio.sleep(self.retry_seconds)
-        prefetched(self.storage, key, state, data)
-        hold = Hold(self, key, keys, token)
-        if unit is not None and unit.hold is None:
-            unit.hold = hold
-            if update is not None:
-                unit.seen = bool(seen)
+        held = ChatLock(self, key, keys, token)
+        if unit is not None and unit.chat_lock is None:
+            unit.chat_lock = held
         try:
             yield
         finally:
-            if unit is not None and unit.hold is hold:
-                unit.hold = None
-            if not hold.released and not await self._release(keys=keys[:1], args=[token]):
+            if unit is not None and unit.chat_lock is held:
+                unit.chat_lock = None
+            if not held.released and not await self._release(keys=keys[:1], args=[token]):
                 log.warning("a chat lock expired before its update ended")
 
     async def close(self) -> None:
-        """Our scripts' connections (the Redis client belongs to the storage)."""
-        await self._scripts.close()
+        """Nothing of its own: the Redis client belongs to the storage."""

@@ -1,23 +1,32 @@
 """Repositories: the only place that builds SQL for the application.
 
 Each repository works on a caller-owned :class:`AsyncSession`; the caller commits. Within an
-update the writes run at its end, together (storage.unit), so a read in the same update does
-not see them yet.
+update the writes run at its end (storage.unit), so a read in the same update does not see
+them yet.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from storage import driver
-from storage.models import HandledUpdate, User, utcnow
+from storage._upsert import upsert
+from storage.handled import HandledUpdateRepo
+from storage.models import Screening, User, utcnow
 from storage.unit import note_user, write_later
+
+__all__ = ["HandledUpdateRepo", "ScreeningRepo", "UserRepo"]
+
+_USERS: Any = User.__table__
+_SCREENINGS: Any = Screening.__table__
+_LANGUAGE = select(_USERS.c.language).where(_USERS.c.id == bindparam("id"))
+_LAST_SCREENING = select(_SCREENINGS.c.answers).where(
+    _SCREENINGS.c.user_id == bindparam("user_id")
+)
 
 
 class UserRepo:
@@ -29,15 +38,21 @@ class UserRepo:
 
         One atomic ``INSERT ... ON CONFLICT DO UPDATE``: two instances touching the same new
         user at once never clash, and ``first_seen`` is kept. Run once a day per user by
-        bot.middlewares (storage.driver: no ORM for it).
+        bot.middlewares.
         """
-        await driver.touch_user(self.session, user_id, utcnow())
+        now = utcnow()
+        stmt = upsert(self.session, _USERS, ("id",), ("last_seen",))
+        await self.session.execute(stmt, {"id": user_id, "first_seen": now, "last_seen": now})
 
     async def get_language(self, user_id: int) -> str | None:
-        return await driver.read_language(self.session, user_id)
+        language: str | None = (
+            await self.session.execute(_LANGUAGE, {"id": user_id})
+        ).scalar()
+        return language
 
     async def set_language(self, user_id: int, lang: str) -> None:
-        """Save the user's language (a two-letter code), creating the user if needed."""
+        """Save the user's language (a two-letter code), creating the user if needed; it
+        records the visit too (one write of the user's row, not two)."""
         if len(lang) != 2:
             raise ValueError(f"language must be a two-letter code, got {lang!r}")
         note_user(self.session, user_id, lang)
@@ -45,10 +60,13 @@ class UserRepo:
 
     async def _set_language(self, user_id: int, lang: str) -> None:
         now = utcnow()
-        await driver.set_language(self.session, user_id, lang, now)
+        stmt = upsert(self.session, _USERS, ("id",), ("language", "last_seen"))
+        await self.session.execute(
+            stmt, {"id": user_id, "language": lang, "first_seen": now, "last_seen": now}
+        )
         # A User already loaded in this session shows the new language too (not marked changed:
         # the row has it already).
-        loaded = self.session.sync_session.identity_map.get(identity_key(User, user_id))
+        loaded = self.session.identity_map.get(identity_key(User, user_id))
         if loaded is not None:
             set_committed_value(loaded, "language", lang)
 
@@ -60,38 +78,30 @@ class ScreeningRepo:
     async def save(self, user_id: int, answers: dict[str, Any]) -> None:
         """Keep a screening's answers as the user's last (the user row is created if missing).
         Earlier ones are dropped: health and income are kept no longer than needed. Written at
-        the end of the update, with its other writes (storage.driver: no ORM for these)."""
+        the end of the update, with its other writes."""
         kept = dict(answers)
 
         async def write() -> None:
-            await driver.save_screening(self.session, user_id, kept, utcnow())
+            now = utcnow()
+            # The user's row may be gone (erased, or a check begun before /forget).
+            ensure = upsert(self.session, _USERS, ("id",), ())
+            await self.session.execute(ensure, {"id": user_id, "first_seen": now, "last_seen": now})
+            stmt = upsert(self.session, _SCREENINGS, ("user_id",), ("answers", "created_at"))
+            await self.session.execute(
+                stmt, {"user_id": user_id, "answers": kept, "created_at": now}
+            )
 
         await write_later(self.session, write)
 
     async def forget(self, user_id: int) -> None:
-        await write_later(self.session, lambda: driver.drop_screenings(self.session, user_id))
+        async def write() -> None:
+            await self.session.execute(
+                delete(_SCREENINGS).where(_SCREENINGS.c.user_id == user_id)
+            )
+
+        await write_later(self.session, write)
 
     async def last(self, user_id: int) -> dict[str, Any] | None:
         """The answers of the user's newest screening, or None."""
-        answers = await driver.last_screening(self.session, user_id)
+        answers = (await self.session.execute(_LAST_SCREENING, {"user_id": user_id})).scalar()
         return None if answers is None else dict(answers)
-
-
-class HandledUpdateRepo:
-    """Which Telegram updates were handled (see HandledUpdate)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def seen(self, bot_id: int, update_id: int) -> bool:
-        return await driver.seen_update(self.session, bot_id, update_id)
-
-    async def record(self, bot_id: int, update_id: int) -> None:
-        await driver.record_update(self.session, bot_id, update_id, utcnow())
-
-    async def purge(self, before: datetime) -> int:
-        """Forget updates handled before ``before`` (Telegram redelivers for a day at most)."""
-        result = await self.session.execute(
-            delete(HandledUpdate).where(HandledUpdate.handled_at < before)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)

@@ -330,7 +330,7 @@ async def test_a_failure_in_the_user_middleware_gets_the_apology(
 async def test_a_failure_in_the_session_middleware_gets_the_apology(
     make_chat: ChatFactory, dp: Dispatcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.middlewares import UnitMiddleware
+    from storage.unit import UnitMiddleware
 
     chat = await started(make_chat, "kk")
 

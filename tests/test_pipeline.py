@@ -6,15 +6,16 @@ Driven through the real dispatcher with the local Bot API session (tests/conftes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from unittest.mock import patch
 
-import aiosqlite
 import pytest
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.dispatcher.event.handler import CallableObject, FilterObject
+from aiogram.filters import StateFilter, or_f
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import Response, SendMessage
 from aiogram.types import ResponseParameters
 from sqlalchemy import event, func, select
@@ -25,11 +26,11 @@ from bot.config import Settings
 from bot.console.chat import LocalChat
 from bot.console.session import LocalSession
 from bot.telegram import Retries
-from storage import driver
+from handlers.filters import Magic
 from storage.db import create_engine, create_session_factory
+from storage.handled import HandledUpdateRepo
 from storage.isolation import ChatIsolation
 from storage.models import HandledUpdate, Screening
-from storage.repositories import HandledUpdateRepo
 from storage.retention import purge_handled_updates
 from tests.test_screening import Persona, nothing_to_get
 
@@ -39,33 +40,16 @@ SORRY = "Sorry, something went wrong on our side. Your answers are kept; let us 
 
 @contextmanager
 def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every statement sent to SQLite: through SQLAlchemy's cursor, and the few of every update
-    that storage.driver sends straight to aiosqlite."""
+    """Every statement sent to SQLite, as SQLAlchemy's cursor runs it."""
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         seen.append(statement.split()[0].upper() + " " + statement)
 
-    direct = aiosqlite.Connection.execute_fetchall
-    together = driver._run_and_commit
-
-    async def record_direct(self: Any, sql: str, parameters: Any = None) -> Any:
-        record(None, None, sql)
-        return await direct(self, sql, parameters)
-
-    def record_together(connection: Any, kept: list[tuple[str, Any]]) -> None:
-        for sql, _ in kept:
-            record(None, None, sql)
-        together(connection, kept)
-
     event.listen(engine.sync_engine, "before_cursor_execute", record)
-    aiosqlite.Connection.execute_fetchall = record_direct  # type: ignore[method-assign]
-    driver._run_and_commit = record_together
     try:
         yield seen
     finally:
-        aiosqlite.Connection.execute_fetchall = direct  # type: ignore[method-assign]
-        driver._run_and_commit = together
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
@@ -157,24 +141,18 @@ async def test_one_transaction_and_one_fsm_read_per_update(
                 s.startswith(("INSERT INTO users", "UPDATE users"))], seen
 
 
-async def test_an_update_takes_two_trips_to_the_sqlite_thread(
-    day_dp: Dispatcher, bot: Bot
+async def test_a_press_is_three_statements(
+    day_dp: Dispatcher, bot: Bot, engine: AsyncEngine
 ) -> None:
-    """Each trip to aiosqlite's thread and back costs about 60 µs, more than a handler's own
-    work: one to read the state, one for the writes and the commit together (storage.driver)."""
+    """A press of a user seen today: the state read with "handled already?", then at the
+    update's end the state written and the update recorded, committed together."""
     p = persona(day_dp, bot)
     await p.start_check()
-    trips: list[Any] = []
-    real = aiosqlite.Connection._execute
-
-    async def counting(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(fn)
-        return await real(self, fn, *args, **kwargs)
-
-    with patch.object(aiosqlite.Connection, "_execute", counting):
+    with statements(engine) as seen:
         await p.press("Pensioners and the elderly")
 
-    assert len(trips) == 2, trips
+    assert [s.split()[0] for s in seen] == ["SELECT", "INSERT", "INSERT"], seen
+    assert "fsm_states" in seen[1] and "handled_updates" in seen[2], seen
     assert await groups_of(day_dp, bot) == ["elderly"]  # the tick was kept all the same
 
 
@@ -182,7 +160,7 @@ async def test_no_filter_or_handler_waits_for_a_worker_thread(
     day_dp: Dispatcher, bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """aiogram runs a plain-function filter (F.text, a State) in a worker thread: a thread
-    hand-off per filter tried, the largest cost of an update before bot.in_loop."""
+    hand-off per filter tried, the largest cost of an update before handlers.filters."""
     handed_off: list[Any] = []
     real = asyncio.to_thread
 
@@ -195,9 +173,69 @@ async def test_no_filter_or_handler_waits_for_a_worker_thread(
     await p.start_check()
     await p.press("Pensioners and the elderly")
     await p.type("hello")  # a typed answer: the message filters are tried too
+    await p.chat.send("/stats")  # a staff command from a citizen: the staff routers' filters
 
     assert handed_off == []
     assert p.chat.screen is not None and p.chat.screen.flat_buttons  # the screens still came
+
+
+def not_awaited(router: Router) -> list[str]:
+    """The filters and handlers of ``router`` and the routers under it that aiogram would run
+    in a worker thread (not a coroutine function, not a ``Filter``), named. Read through
+    aiogram's public attributes only (which do not show a router's own filters: the updates of
+    test_no_filter_or_handler_waits_for_a_worker_thread pass those)."""
+    found: list[str] = []
+    for each in router.chain_tail:
+        for kind, observer in each.observers.items():
+            where = f"router {each.name!r}, {kind}"
+            for handler in observer.handlers:
+                if not handler.awaitable:
+                    found.append(f"{where}: handler {named(handler)}")
+                found += [f"{where}: filter {named(f)} of {named(handler)}"
+                          for f in plain(handler.filters)]
+    return found
+
+
+def plain(filters: Sequence[FilterObject] | None) -> Iterator[FilterObject]:
+    for each in filters or ():
+        if not each.awaitable:
+            yield each
+        # aiogram's and_f, or_f and invert_f (~) hold their filters as targets, or one target.
+        inner = getattr(each.callback, "targets", ()) or [getattr(each.callback, "target", None)]
+        yield from plain([f for f in inner if isinstance(f, FilterObject)])
+
+
+def named(obj: CallableObject) -> str:
+    if isinstance(obj, FilterObject) and obj.magic is not None:
+        return "F…"  # a magic filter: its operations have no readable name
+    return str(getattr(obj.callback, "__qualname__", obj.callback))
+
+
+async def test_every_filter_and_handler_is_awaited(day_dp: Dispatcher) -> None:
+    """Each handler registered, each filter given: not only those a screening walks by."""
+    assert not_awaited(day_dp) == []
+
+    # The checks find a plain filter or handler registered anywhere, late or nested.
+    late = Router(name="late")
+    late.message.register(lambda message: None, Magic(F.text))
+    late.message.register(echo, F.text, ~Magic(F.text), StateFilter("x"), Asking.now)
+    late.callback_query.register(echo, or_f(Magic(F.data), F.data == "x"))
+    day_dp.include_router(late)
+    assert not_awaited(day_dp) == [
+        "router 'late', message: handler "
+        "test_every_filter_and_handler_is_awaited.<locals>.<lambda>",
+        "router 'late', message: filter F… of echo",
+        "router 'late', message: filter <State 'Asking:now'> of echo",
+        "router 'late', callback_query: filter F… of echo",
+    ]
+
+
+class Asking(StatesGroup):
+    now = State()
+
+
+async def echo(event: Any) -> None:
+    return None
 
 
 async def test_the_user_row_is_touched_once_a_day(

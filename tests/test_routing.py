@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, User
@@ -23,8 +21,10 @@ async def handler(query: CallbackQuery) -> None:
     return None
 
 
-def root_filters(router: Router) -> list[Any]:
-    return [f.callback for f in router.callback_query._handler.filters or ()]
+async def takes(router: Router, data: str) -> bool:
+    """Whether the router's own filters let a press with ``data`` through to its handlers."""
+    passed, _ = await router.callback_query.check_root_filters(press(data))
+    return passed
 
 
 def press(data: str) -> CallbackQuery:
@@ -39,11 +39,9 @@ async def test_a_router_of_callback_data_handlers_takes_only_their_prefixes() ->
     parent.include_router(child)
     own_presses(parent)
 
-    (taken,) = root_filters(parent)
-    assert isinstance(taken, PressOf)
-    assert await taken(press("x:go")) and await taken(press("xy:1"))
-    assert not await taken(press("xyz:1")) and not await taken(press("s::next:"))
-    assert [type(f) for f in root_filters(child)] == [PressOf]
+    assert await takes(parent, "x:go") and await takes(parent, "xy:1")
+    assert not await takes(parent, "xyz:1") and not await takes(parent, "s::next:")
+    assert await takes(child, "xy:1") and not await takes(child, "x:go")
 
 
 async def test_a_router_that_may_take_any_press_gets_no_filter() -> None:
@@ -53,4 +51,29 @@ async def test_a_router_that_may_take_any_press_gets_no_filter() -> None:
     parent.include_router(child)
     own_presses(parent)
 
-    assert root_filters(parent) == [] and root_filters(child) == []
+    for data in ("x:go", "anything", "s::next:"):
+        assert await takes(parent, data) and await takes(child, data)
+
+
+async def test_a_press_a_router_refuses_skips_it_and_those_under_it() -> None:
+    parent, gated, under, other = Router(), Router(), Router(), Router()
+
+    async def gated_one(query: CallbackQuery) -> str:
+        return "gated"
+
+    async def under_one(query: CallbackQuery) -> str:
+        return "under"
+
+    async def other_one(query: CallbackQuery) -> str:
+        return "other"
+
+    gated.callback_query.register(gated_one, ACB.filter(F.act == "go"))
+    under.callback_query.register(under_one)
+    other.callback_query.register(other_one)
+    gated.include_router(under)
+    parent.include_routers(gated, other)
+    gated.callback_query.filter(PressOf(frozenset({"x:"})))
+
+    assert await parent.propagate_event("callback_query", press("x:go")) == "gated"
+    assert await parent.propagate_event("callback_query", press("x:stop")) == "under"
+    assert await parent.propagate_event("callback_query", press("xy:1")) == "other"

@@ -7,7 +7,7 @@ only the state, the id of the screen message and whether the share-contact keybo
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 
 from handlers.application.context import Applying
 from handlers.application.entry import (
@@ -20,6 +20,7 @@ from handlers.application.entry import (
 )
 from handlers.application.keyboards import ACB
 from handlers.application.steps import on_button, on_contact, on_file, on_other, on_text
+from handlers.filters import TYPED, Magic
 from handlers.keyboards import MenuCB
 
 
@@ -29,13 +30,14 @@ def build_router() -> Router:
     router.callback_query.register(resume, MenuCB.filter(F.item == "resume_app"))
     router.callback_query.register(resume, ACB.filter(F.act == "resume"))
     router.callback_query.register(restart, ACB.filter(F.act == "restart"))
-    router.callback_query.register(agree, ACB.filter(F.act == "agree"), Applying.consent)
-    router.callback_query.register(decline, ACB.filter(F.act == "decline"), Applying.consent)
-    router.callback_query.register(on_button, ACB.filter(), Applying.active)
-    router.message.register(cancel, Command("cancel"), Applying.active)
-    router.message.register(cancel, Command("cancel"), Applying.consent)
-    router.message.register(on_text, Applying.active, F.text, ~F.text.startswith("/"))
-    router.message.register(on_contact, Applying.active, F.contact)
-    router.message.register(on_file, Applying.active, F.photo | F.document)
-    router.message.register(on_other, Applying.active, ~F.text)
+    consent, active = StateFilter(Applying.consent), StateFilter(Applying.active)
+    router.callback_query.register(agree, ACB.filter(F.act == "agree"), consent)
+    router.callback_query.register(decline, ACB.filter(F.act == "decline"), consent)
+    router.callback_query.register(on_button, ACB.filter(), active)
+    router.message.register(cancel, Command("cancel"), active)
+    router.message.register(cancel, Command("cancel"), consent)
+    router.message.register(on_text, active, Magic(TYPED))
+    router.message.register(on_contact, active, Magic(F.contact))
+    router.message.register(on_file, active, Magic(F.photo | F.document))
+    router.message.register(on_other, active, Magic(~F.text))
     return router

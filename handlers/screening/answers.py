@@ -6,10 +6,10 @@ answers every time, so Back, review and resume need no bookkeeping of their own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
@@ -59,9 +59,14 @@ class Answers:
         return cls(**known)
 
     def fingerprint(self, without: str = "") -> bytes:
-        """The answers as a memo key (orjson: a tenth of repr's time; a child's ticks in
-        another order only miss the memo)."""
+        """The answers as a memo key, immutable and hashable (orjson: a tenth of repr's time;
+        a child's ticks in another order only miss the memo). ``from_fingerprint`` reads them
+        back (less the field ``without``)."""
         return orjson.dumps({k: v for k, v in vars(self).items() if k != without})
+
+    @classmethod
+    def from_fingerprint(cls, fingerprint: bytes) -> Answers:
+        return cls.from_dict(orjson.loads(fingerprint))
 
     def to_dict(self) -> dict[str, Any]:
         """A copy that shares nothing with the answers. Fields are JSON: scalars, lists of
@@ -145,8 +150,7 @@ class Answers:
 
         ``asks_date``: today no ruleset is in force, so the day of the check is asked first.
         Asked several times per press: remembered for the same answers (as the candidates)."""
-        key = (id(ruleset), on, asks_date, self.fingerprint())
-        return remembered(_PLANS, key, ruleset, lambda: self._plan(ruleset, on, asks_date))
+        return list(_planned(ruleset, on, asks_date, self.fingerprint()))
 
     def _plan(self, ruleset: Ruleset, on: date, asks_date: bool) -> list[str]:
         steps = ["check_date"] if asks_date else []
@@ -207,32 +211,21 @@ class Answers:
 
         Asked several times per button press (the plan, the screen, the review's follow-ups):
         remembered for the same answers, as the engine is the costly part of a press."""
-        key = (id(ruleset), on, self.fingerprint(without="history"))
-
-        def candidates() -> list[str]:
-            result = evaluate(self.profile(on, with_history=False), ruleset)
-            return [g.id for g in result.benefits if g.benefit.one_off_application]
-
-        return remembered(_CANDIDATES, key, ruleset, candidates)
+        return list(_candidates(ruleset, on, self.fingerprint(without="history")))
 
 
-_CANDIDATES: dict[Any, tuple[Ruleset, list[str]]] = {}
-_PLANS: dict[Any, tuple[Ruleset, list[str]]] = {}
-T = TypeVar("T")
+# Remembered: pure functions of hashable arguments (a ruleset is loaded once and hashed by
+# identity; the answers as their fingerprint), giving tuples, which no caller can change.
+@functools.lru_cache(maxsize=1024)
+def _planned(ruleset: Ruleset, on: date, asks_date: bool, answers: bytes) -> tuple[str, ...]:
+    return tuple(Answers.from_fingerprint(answers)._plan(ruleset, on, asks_date))
 
 
-def remembered(
-    cache: dict[Any, tuple[Ruleset, list[T]]], key: Any, ruleset: Ruleset,
-    compute: Callable[[], list[T]],
-) -> list[T]:
-    """``compute()`` for these answers, remembered (a copy: callers may change it). The
-    ruleset is held with it, so that its id in the key stays its own."""
-    known = cache.get(key)
-    if known is None or known[0] is not ruleset:
-        if len(cache) > 1024:
-            cache.clear()
-        known = cache[key] = (ruleset, compute())
-    return list(known[1])
+@functools.lru_cache(maxsize=1024)
+def _candidates(ruleset: Ruleset, on: date, answers: bytes) -> tuple[str, ...]:
+    """``answers``: the fingerprint without the history (the profile is made without it)."""
+    result = evaluate(Answers.from_fingerprint(answers).profile(on, with_history=False), ruleset)
+    return tuple(g.id for g in result.benefits if g.benefit.one_off_application)
 
 
 # Disability has a single status (ticked with the group); hardship asks about the situation.

@@ -2,7 +2,7 @@
 
 A step's screen is laid out as keys (label, act, argument) and becomes Telegram buttons only
 when it is shown, with the step written into each: a press is checked against the keys alone
-(Flow.offers), and no button is built twice. Callback data is packed as a string, the same as
+(Flow.offers), without building a button. Callback data is packed as a string, the same as
 ``SCB(...).pack()`` gives, without a model per button (a screen has up to 25 of them).
 """
 
@@ -37,6 +37,8 @@ class Key(NamedTuple):
 
 
 Keys = list[list[Key]]
+# A step's keys as the screen shows them: immutable, so they may be remembered (screens.py).
+Layout = tuple[tuple[Key, ...], ...]
 Rows = list[list[InlineKeyboardButton]]
 
 
@@ -53,23 +55,17 @@ def button(text: str, act: str, arg: str = "", step: str = "") -> InlineKeyboard
     return data_button(text, pack(act, arg, step))
 
 
-def step_keyboard(keys: Keys, step: str) -> InlineKeyboardMarkup:
-    """A step's keyboard. Built once per step and buttons (a step's screen has a few ticks
-    to vary, so the same keyboards come back for every citizen) and shared: never change one."""
-    return _keyboard(tuple(map(tuple, keys)), step)
-
-
-@functools.lru_cache(maxsize=2048)
-def _keyboard(keys: tuple[tuple[Key, ...], ...], step: str) -> InlineKeyboardMarkup:
+def step_keyboard(keys: Layout, step: str) -> InlineKeyboardMarkup:
+    """A step's keyboard, built anew for the screen shown."""
     return markup([[button(k.text, k.act, k.arg, step) for k in row] for row in keys])
 
 
-def packed(keys: Keys, step: str) -> frozenset[str]:
+def packed(keys: Layout, step: str) -> frozenset[str]:
     """The callback data of a step's buttons, without building them."""
     return _packed(tuple(k[1:] for row in keys for k in row), step)
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=2048)  # pure, and a frozenset: nothing a caller could change
 def _packed(acts: tuple[tuple[str, str], ...], step: str) -> frozenset[str]:
     return frozenset(pack(act, arg, step) for act, arg in acts)
 

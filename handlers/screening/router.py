@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
@@ -31,6 +32,7 @@ from bot.places import Places
 from bot.rules import Calendar, Ruleset
 from bot.services.law import checkable_days
 from handlers.common import SCREEN, renders_steps_of, retire_screen, show_current_step
+from handlers.filters import TYPED, Magic
 from handlers.keyboards import MenuCB, menu_button
 from handlers.law import out_of_force_line
 from handlers.screening import outcome, texts
@@ -402,7 +404,8 @@ def build_router() -> Router:
     # First, as most updates are presses on a step's screen: buttons that carry a step are
     # only those (a result's and the entry's carry none), so none of the below would take one
     # but as forged. The state is checked before the data is unpacked.
-    router.callback_query.register(on_button, Screening.active, SCB.filter(F.step != ""))
+    router.callback_query.register(on_button, StateFilter(Screening.active),
+                                   SCB.filter(F.step != ""))
     router.callback_query.register(open_check, MenuCB.filter(F.item == "check"))
     outcome.register(router)  # the result's own screens
     router.callback_query.register(new_check, SCB.filter(F.act == "new"))
@@ -411,7 +414,7 @@ def build_router() -> Router:
     # During a check no result is finished: "edit" without a step is stale there too.
     router.callback_query.register(_edit_after_result, SCB.filter(F.act == "edit"))
     router.callback_query.register(stale, SCB.filter())
-    router.message.register(on_text, Screening.active, F.text, ~F.text.startswith("/"))
+    router.message.register(on_text, StateFilter(Screening.active), Magic(TYPED))
     return router
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.rules import Ruleset
@@ -20,11 +21,11 @@ from handlers.screening.answers import (
     GROUPS,
     MAX_CHILDREN,
     Answers,
-    remembered,
 )
 from handlers.screening.keyboards import (
     Key,
     Keys,
+    Layout,
     navigation,
     none_button,
     picks,
@@ -57,16 +58,25 @@ def render_step(
 def step_keys(
     step: str, answers: Answers, plan: list[str], *, why_open: bool, ruleset: Ruleset,
     today: date, guess: str | None = None,
-) -> Keys:
+) -> Layout:
     """The buttons of a step's screen (all that Flow.offers needs: no text of the screen).
     Remembered for the same answers and language: a press is checked against the buttons of
-    the screen the update before drew. Never change what it gives."""
-    key = (current_locale(), step, answers.fingerprint(), tuple(plan), why_open, today, guess)
-    return remembered(_KEYS, key, ruleset,
-                      lambda: _step_keys(step, answers, plan, why_open, ruleset, today, guess))
+    the screen the update before drew."""
+    return _layout(ruleset, current_locale(), step, answers.fingerprint(), tuple(plan),
+                   why_open, today, guess)
 
 
-_KEYS: dict[Any, tuple[Ruleset, Keys]] = {}
+@functools.lru_cache(maxsize=2048)
+def _layout(
+    ruleset: Ruleset, locale: str, step: str, answers: bytes, plan: tuple[str, ...],
+    why_open: bool, today: date, guess: str | None,
+) -> Layout:
+    """A pure function of its arguments (the labels are in ``locale``), giving tuples: it may
+    be remembered, and no caller can change what it gives."""
+    with I18n.get_current(no_error=False).use_locale(locale):
+        keys = _step_keys(step, Answers.from_fingerprint(answers), list(plan), why_open,
+                          ruleset, today, guess)
+    return tuple(map(tuple, keys))
 
 
 def _step_keys(

@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.commands import STAFF_COMMANDS as COMMAND_LIST
 from bot.config import Settings
 from bot.rules import Ruleset
+from handlers.filters import Magic
 from handlers.start import has_draft, main_menu
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ class StaffOnly(BaseFilter):
 
 def is_staff_callback(data: str | None) -> bool:
     return data is not None and data.split(":", 1)[0] in STAFF_CALLBACK_PREFIXES
+
+
+STAFF_PRESS = F.data.func(is_staff_callback)
 
 
 def is_staff_command(text: str) -> bool:
@@ -153,8 +157,8 @@ def build_guard_router() -> Router:
     """Included after every staff router: takes what they refused."""
     router = Router(name="staff-guard")
     router.message.register(refuse_command, Command(*STAFF_COMMANDS, ignore_case=True))
-    router.callback_query.register(old_staff_button, F.data.func(is_staff_callback), StaffOnly())
-    router.callback_query.register(refuse_button, F.data.func(is_staff_callback))
+    router.callback_query.register(old_staff_button, Magic(STAFF_PRESS), StaffOnly())
+    router.callback_query.register(refuse_button, Magic(STAFF_PRESS))
     router.message.register(ignore, _InStaffChat())
     router.callback_query.register(ignore, _InStaffChat())
     return router

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -29,6 +29,7 @@ from bot.services.decisions import Actor, Decisions, Outcome, to_case
 from bot.services.digest import overview
 from bot.services.notices import amount_kzt
 from bot.services.stats import gather_stats, stats_text
+from handlers.filters import Magic
 from handlers.formatting import mci, money
 from handlers.staff import decision_keyboards as kb
 from handlers.staff.access import StaffOnly
@@ -234,7 +235,7 @@ def build_router() -> Router:
               "({kzt}).").format(cite=b.cite, amount=mci(ceiling), kzt=kzt),
             reply_markup=kb.confirm_keyboard(app.id, callback_data.v, kb.CANCEL, _("Cancel")))
 
-    @router.message(DecisionForm.amount, F.text)
+    @router.message(StateFilter(DecisionForm.amount), Magic(F.text))
     async def amount_typed(message: Message, state: FSMContext, session: AsyncSession,
                            **data: Any) -> None:
         desk = Desk(data, session)
@@ -297,7 +298,7 @@ def build_router() -> Router:
                      int(form["v"]), int(form["b"]), Decimal(form["amount"]),
                      int(callback_data.x), _actor(query))
 
-    @router.message(DecisionForm.months, F.text)
+    @router.message(StateFilter(DecisionForm.months), Magic(F.text))
     async def months_typed(message: Message, state: FSMContext, session: AsyncSession,
                            **data: Any) -> None:
         form = await state.get_data()
@@ -348,7 +349,7 @@ def build_router() -> Router:
         await _refuse(query.message, bot, Desk(data, session), state, callback_data.app,
                       callback_data.v, callback_data.b, callback_data.x, None, _actor(query))
 
-    @router.message(DecisionForm.note, F.text)
+    @router.message(StateFilter(DecisionForm.note), Magic(F.text))
     async def note_typed(message: Message, state: FSMContext, session: AsyncSession,
                          **data: Any) -> None:
         note = (message.text or "").strip()
@@ -384,7 +385,7 @@ def build_router() -> Router:
         await query.message.answer(_("On what date did the circumstance arise? (DD.MM.YYYY) "
                                      "The payment stops from that month."))
 
-    @router.message(DecisionForm.arose_on, F.text)
+    @router.message(StateFilter(DecisionForm.arose_on), Magic(F.text))
     async def arose_typed(message: Message, state: FSMContext, session: AsyncSession,
                           **data: Any) -> None:
         desk = Desk(data, session)

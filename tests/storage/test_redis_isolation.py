@@ -1,5 +1,5 @@
-"""The chat lock across instances (Redis): one update of a chat at a time, the state read with
-the lock, and a lock that expired left to whoever holds it now."""
+"""The chat lock across instances (Redis): one update of a chat at a time, the state read once
+in an update, and a lock that expired left to whoever holds it now."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ async def test_two_instances_take_turns_on_one_chat() -> None:
         assert order in (["a in", "a out", "b in", "b out"], ["b in", "b out", "a in", "a out"])
 
 
-async def test_the_state_is_read_with_the_lock_and_used_by_the_update() -> None:
+async def test_the_state_is_read_once_in_an_update() -> None:
     async with redis_storage() as storage:
         await storage.set_state(KEY, "Screening:step")
         await storage.set_data(KEY, {"answers": {"age": 81}})
@@ -46,7 +46,7 @@ async def test_the_state_is_read_with_the_lock_and_used_by_the_update() -> None:
             return await real_mget(*args)
 
         storage.redis.mget = counting_mget  # type: ignore[method-assign]
-        unit = units.Unit(AsyncSession())  # an update with no SQL in it
+        unit = units.UnitOfWork(AsyncSession())  # an update with no SQL in it
         token = units.enter(unit)
         try:
             async with isolation.lock(KEY):
@@ -55,7 +55,7 @@ async def test_the_state_is_read_with_the_lock_and_used_by_the_update() -> None:
         finally:
             units.leave(token)
 
-        assert reads == 0  # the pipeline that took the lock read it: no read of its own
+        assert reads == 1  # state and data in one read, kept for the update
 
 
 async def test_a_lock_taken_over_after_it_expired_is_not_released_by_the_late_update() -> None:
