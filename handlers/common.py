@@ -3,6 +3,7 @@ and taking the buttons off a screen left behind."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -38,6 +39,18 @@ async def show_current_step(message: Message, state: FSMContext, data: dict[str,
     group = current.split(":", 1)[0] if current else ""
     renderer = _renderers.get(group) or _fallback[0]
     await renderer(message, state, data)
+
+
+async def at_once(*calls: Awaitable[Any]) -> list[Any]:
+    """Bot API calls that do not depend on each other, sent together: the citizen waits for one
+    round trip to Telegram, not one each (a press's answer beside its new screen, an old
+    screen's buttons taken off beside the new one). Their results, in order."""
+    return list(await asyncio.gather(*map(_awaited, calls)))
+
+
+async def _awaited(call: Awaitable[Any]) -> Any:
+    # aiogram's methods (query.answer()) are awaitables, not coroutines: gather hashes them.
+    return await call
 
 
 # FSM data key shared by every conversation: the id of the message that carries the buttons

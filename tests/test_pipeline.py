@@ -441,3 +441,45 @@ async def test_polling_keeps_each_chat_in_order_and_confirms_only_what_is_done(b
     await asyncio.wait_for(until(lambda: not poller.in_hand), 5)
     assert handled == [3, 1, 2]
     assert poller.offset == 4
+
+
+# ---- round trips to Telegram ------------------------------------------------------------------
+
+
+class Overlapping(LocalSession):
+    """A Bot API that takes a moment to answer (it lets the loop run): records, per update,
+    which calls were in flight at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight: set[str] = set()
+        self.together: list[frozenset[str]] = []
+
+    async def make_request(self, bot: Bot, method: Any, timeout: int | None = None) -> Any:
+        name = type(method).__name__
+        self.in_flight.add(name)
+        self.together.append(frozenset(self.in_flight))
+        try:
+            for _ in range(3):
+                await asyncio.sleep(0)
+            return await super().make_request(bot, method, timeout)
+        finally:
+            self.in_flight.discard(name)
+
+
+async def test_a_press_and_a_typed_answer_are_one_round_trip_to_telegram(
+    day_dp: Dispatcher, settings: Settings
+) -> None:
+    """A citizen waits for Telegram once per tap: the press's answer goes out beside its new
+    screen, and after typing, the old screen's buttons come off beside the new screen."""
+    session = Overlapping()
+    p = persona(day_dp, create_bot(settings, session=session))
+    await p.start_check()
+
+    session.together.clear()
+    await p.press("Pensioners and the elderly")
+    assert {"AnswerCallbackQuery", "EditMessageText"} in session.together, session.together
+
+    session.together.clear()
+    await p.type("hello")  # not an answer here: a hint, then the step again below it
+    assert {"EditMessageReplyMarkup", "SendMessage"} in session.together, session.together

@@ -34,6 +34,7 @@ from handlers.application.draft import (
 )
 from handlers.application.keyboards import menu_only
 from handlers.application.screens import Screens
+from handlers.common import at_once
 from handlers.formatting import day
 from storage.applications import ApplicationRepo
 
@@ -119,12 +120,10 @@ async def show(
         await event.message.edit_text(text, reply_markup=keyboard)
         ui["screen"] = event.message.message_id
     else:
-        old = ui.get("screen")
-        if old:
-            with contextlib.suppress(TelegramBadRequest):
-                await ctx.bot.edit_message_reply_markup(
-                    chat_id=ctx.chat_id, message_id=int(old), reply_markup=None)
-        sent = await ctx.bot.send_message(ctx.chat_id, text, reply_markup=keyboard)
+        sent = (await at_once(
+            _retire(ctx, ui.get("screen")),
+            ctx.bot.send_message(ctx.chat_id, text, reply_markup=keyboard),
+        ))[1]
         ui["screen"] = sent.message_id
     if draft.step == "phone" and not ui.get("contact_keyboard"):
         share = ReplyKeyboardMarkup(
@@ -134,6 +133,14 @@ async def show(
                                    reply_markup=share)
         ui["contact_keyboard"] = True
     await ctx.set_ui(**ui)
+
+
+async def _retire(ctx: Ctx, old: Any) -> None:
+    """The screen left behind loses its buttons."""
+    if old:
+        with contextlib.suppress(TelegramBadRequest):
+            await ctx.bot.edit_message_reply_markup(
+                chat_id=ctx.chat_id, message_id=int(old), reply_markup=None)
 
 
 

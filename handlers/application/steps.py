@@ -35,6 +35,7 @@ from handlers.application.draft import (
 )
 from handlers.application.keyboards import ACB, markup, menu_only
 from handlers.application.submission import submit_draft, submitted_text
+from handlers.common import at_once
 from handlers.formatting import current_locale, money
 from handlers.keyboards import menu_button
 from storage.applications import ApplicationChanged
@@ -111,9 +112,8 @@ async def on_button(query: CallbackQuery, callback_data: ACB, **data: Any) -> No
     elif act == "edit":
         draft.data["reviewing"] = True
         draft.go(arg)
-    await query.answer()
     await ctx.save(draft)
-    await show(query, ctx, draft)
+    await at_once(query.answer(), show(query, ctx, draft))
 
 
 # -- typed answers -------------------------------------------------------------------------

@@ -31,7 +31,13 @@ from bot.parsing import (
 from bot.places import Places
 from bot.rules import Calendar, Ruleset
 from bot.services.law import checkable_days
-from handlers.common import SCREEN, renders_steps_of, retire_screen, show_current_step
+from handlers.common import (
+    SCREEN,
+    at_once,
+    renders_steps_of,
+    retire_screen,
+    show_current_step,
+)
 from handlers.filters import TYPED, Magic
 from handlers.keyboards import MenuCB, menu_button
 from handlers.law import out_of_force_line
@@ -62,18 +68,22 @@ async def edit_screen(query: CallbackQuery, flow: Flow, state: FSMContext) -> No
     """The screen in place of the message pressed (an older screen loses its buttons)."""
     text, keyboard = flow.screen()
     if isinstance(query.message, Message) and query.bot is not None:
-        await retire_screen(query.bot, query.message.chat.id, flow.others,
-                            keep=query.message.message_id)
-        await query.message.edit_text(text, reply_markup=keyboard)
+        await at_once(
+            retire_screen(query.bot, query.message.chat.id, flow.others,
+                          keep=query.message.message_id),
+            query.message.edit_text(text, reply_markup=keyboard),
+        )
         flow.others[SCREEN] = query.message.message_id
     await flow.save(state)
 
 
 async def send_screen(message: Message, flow: Flow, state: FSMContext, bot: Bot) -> None:
     """A fresh screen below the citizen's message; the old one loses its buttons."""
-    await retire_screen(bot, message.chat.id, flow.others)
     text, keyboard = flow.screen()
-    sent = await message.answer(text, reply_markup=keyboard)
+    sent = (await at_once(
+        retire_screen(bot, message.chat.id, flow.others),
+        message.answer(text, reply_markup=keyboard),
+    ))[1]
     flow.others[SCREEN] = sent.message_id
     await flow.save(state)
 
@@ -159,8 +169,7 @@ async def _start(query: CallbackQuery, state: FSMContext, ruleset: Ruleset, toda
 async def new_check(
     query: CallbackQuery, state: FSMContext, ruleset: Ruleset, today: Today
 ) -> None:
-    await query.answer()
-    await _start(query, state, ruleset, today)
+    await at_once(query.answer(), _start(query, state, ruleset, today))
 
 
 async def resume(query: CallbackQuery, state: FSMContext, ruleset: Ruleset, today: Today) -> None:
@@ -231,11 +240,10 @@ async def on_button(
         flow.forget([s for s in flow.plan() if s == arg or s.startswith(prefixes)])
         flow.go(arg)
     elif act == "result":
-        await query.answer()
-        await show_result(query, flow, state, session, calendar, clock, places)
+        await at_once(query.answer(),
+                      show_result(query, flow, state, session, calendar, clock, places))
         return
-    await query.answer()
-    await edit_screen(query, flow, state)
+    await at_once(query.answer(), edit_screen(query, flow, state))
 
 
 def _toggle(flow: Flow, item: str) -> None:
