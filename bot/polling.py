@@ -19,8 +19,10 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.exceptions import ClientDecodeError
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
+from pydantic import ValidationError
 
 from bot.logs import log_failure
 
@@ -43,6 +45,7 @@ class Poller:
         self._last_of_chat: dict[Hashable, asyncio.Task[None]] = {}
         self._done: set[int] = set()  # handled, not yet confirmed
         self._next = 0  # one past the highest update id seen
+        self.skipped = 0  # updates that could not be read (see _readable)
 
     @property
     def offset(self) -> int | None:
@@ -83,8 +86,11 @@ class Poller:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await fetch
                     break
+                unreadable: list[int] = []
                 try:
                     updates = fetch.result()
+                except ClientDecodeError as exc:  # one update aiogram cannot read: not all
+                    updates, unreadable = self._readable(exc.data)
                 except Exception as exc:
                     log.error("getUpdates failed (%s); again in %.0f s", type(exc).__name__,
                               backoff)
@@ -95,8 +101,37 @@ class Poller:
                 backoff = 1.0
                 for update in updates:
                     self.dispatch(update)
+                for update_id in unreadable:  # confirmed as done, after those before it
+                    self._next = max(self._next, update_id + 1)
+                    self._done.add(update_id)
         finally:
             stopped.cancel()
+
+    def _readable(self, answer: Any) -> tuple[list[Update], list[int]]:
+        """The updates of a getUpdates answer that aiogram could not read as a whole, each
+        read alone, and the ids of those that cannot be (a kind of update, or fields, this
+        aiogram does not know): logged by kind and counted, they cost themselves only. An
+        answer that is not a list of updates at all is an error like any other."""
+        raw = answer.get("result") if isinstance(answer, dict) else None
+        if not isinstance(raw, list):
+            raise ClientDecodeError("getUpdates: not a list of updates", ValueError(), None)
+        updates: list[Update] = []
+        unreadable: list[int] = []
+        for item in raw:
+            try:
+                updates.append(Update.model_validate(item, context={"bot": self.bot}))
+            except ValidationError:
+                update_id = item.get("update_id") if isinstance(item, dict) else None
+                if not isinstance(update_id, int):
+                    raise
+                if update_id in self._done:  # given again while an earlier one is in hand
+                    continue
+                kinds = sorted(k for k in item if k != "update_id")
+                log.warning("update %s (%s) could not be read: skipped", update_id,
+                            ", ".join(kinds) or "empty")
+                self.skipped += 1
+                unreadable.append(update_id)
+        return updates, unreadable
 
     def dispatch(self, update: Update) -> None:
         """Start handling ``update`` after the previous update of its chat, unless it is
