@@ -68,6 +68,12 @@ def _command(command: str | None, settings: Settings) -> int:
         return 0
     if command != "console" and settings.bot_token is None:
         raise SettingsError("BOT_TOKEN: required to run the bot (see .env.example)")
+    # What the settings point at, before anything is started: one line naming what is wrong.
+    from bot.preflight import check_data_dir, check_redis
+
+    check_data_dir(settings.data_dir)
+    if settings.redis_url:
+        check_redis(settings.redis_url)
     # A fresh database answers from the first update: the schema is brought up to date first
     # (on PostgreSQL under an advisory lock, so instances starting together take turns).
     _migrate(settings, quiet=True)

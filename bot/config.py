@@ -4,27 +4,72 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Locale = Literal["kk", "ru"]
 
 # The shape @BotFather gives: the bot's numeric id, a colon, then letters, digits, _ and -.
-BOT_TOKEN_SHAPE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,100}")
+# ASCII digits only: `\d` alone would take ١٢٣ (Arabic-Indic digits), which Telegram refuses.
+BOT_TOKEN_SHAPE = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,100}")
+# A Telegram id as written: ASCII digits, a minus for a group; not the looser forms a number
+# is otherwise read from ("1.0", "1_000", "+5").
+TELEGRAM_ID_SHAPE = re.compile(r"-?[0-9]+")
+# Telegram's ids are signed 64-bit numbers (Bot API: "at most 52 significant bits").
+TELEGRAM_ID_MAX = 2**63 - 1
+TOO_LONG = "too long for a Telegram id (a signed 64-bit number)"
 # What Telegram accepts as a webhook's secret_token.
 WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+# A training clock outside these years is a typo (0001-01-01, 9999-12-31): dates around it
+# would leave the calendar (OverflowError), and no rule of ours is dated outside them.
+CLOCK_YEARS = (2000, 2100)
 
 
 def _split_csv(value: object) -> object:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+def _id_digits(value: object) -> object:
+    if isinstance(value, str):
+        if not TELEGRAM_ID_SHAPE.fullmatch(value.strip()):
+            raise ValueError("expected a Telegram id: digits only (0-9), e.g. 123456789")
+        if len(value.strip().lstrip("-")) > len(str(TELEGRAM_ID_MAX)):
+            raise ValueError(TOO_LONG)  # before int(), which refuses past 4300 digits
+        return int(value)
+    return value
+
+
+def _id_range(value: int) -> int:
+    if not -TELEGRAM_ID_MAX - 1 <= value <= TELEGRAM_ID_MAX:
+        raise ValueError(TOO_LONG)
+    return value
+
+
+def _user_id(value: int) -> int:
+    if value <= 0:
+        raise ValueError("a Telegram user id is a positive number")
+    return value
+
+
+ChatId = Annotated[int, BeforeValidator(_id_digits), AfterValidator(_id_range)]
+UserId = Annotated[ChatId, AfterValidator(_user_id)]
 
 
 class Settings(BaseSettings):
@@ -34,8 +79,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     database_url: str = "sqlite+aiosqlite:///data/bot.db"
     redis_url: str | None = None
-    staff_chat_id: int | None = None
-    staff_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    staff_chat_id: ChatId | None = None
+    staff_ids: Annotated[list[UserId], NoDecode] = Field(default_factory=list)
     default_locale: Locale = "kk"
     # The staff chat's language (cards, PDFs); empty: DEFAULT_LOCALE. A staff member in a
     # private chat reads their own /language.
@@ -81,6 +126,14 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("clock_start")
+    @classmethod
+    def _clock_in_range(cls, value: dt.date | None) -> dt.date | None:
+        first, last = CLOCK_YEARS
+        if value is not None and not first <= value.year <= last:
+            raise ValueError(f"expected a day of the years {first} to {last}, e.g. 2015-06-01")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -114,13 +167,19 @@ class Settings(BaseSettings):
         from sqlalchemy.exc import ArgumentError
 
         try:
-            driver = make_url(value).drivername
+            url = make_url(value)
         except (ArgumentError, ValueError):
-            driver = ""
-        if driver not in DATABASE_DRIVERS:
+            url = None
+        if url is None or url.drivername not in DATABASE_DRIVERS:
             raise ValueError(
                 "expected sqlite+aiosqlite:///path/to/bot.db or "
                 "postgresql+asyncpg://user:password@host:5432/database"
+            )
+        if url.drivername.startswith("sqlite") and _in_memory(url.database, url.query):
+            # Each connection would get its own empty database, without the schema.
+            raise ValueError(
+                "an in-memory SQLite database keeps nothing: give a file "
+                "(sqlite+aiosqlite:///data/bot.db) or a server (postgresql+asyncpg://…)"
             )
         return value
 
@@ -129,9 +188,22 @@ class Settings(BaseSettings):
     def _redis_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        parts = urlsplit(value)
-        if parts.scheme not in REDIS_SCHEMES or not (parts.netloc or parts.path):
-            raise ValueError("expected redis://host:6379/0, rediss://… or unix:///path")
+        from redis.asyncio import ConnectionPool
+
+        shape = "expected redis://host:6379/0, rediss://… or unix:///path"
+        try:
+            parts = urlsplit(value)
+            if parts.scheme not in REDIS_SCHEMES or not (parts.netloc or parts.path):
+                raise ValueError(shape)
+            parts.port  # noqa: B018 -- raises ValueError on a port that is not a number
+            if parts.scheme != "unix" and not re.fullmatch(r"/?[0-9]*", parts.path):
+                raise ValueError(shape)  # redis-py would quietly take database 0
+            # redis-py's own reading of it (the options); connects nowhere.
+            ConnectionPool.from_url(value)
+        except ValueError:
+            raise ValueError(
+                f"{shape}, with a port number and a database number"
+            ) from None
         return value
 
     @field_validator("webhook_url")
@@ -156,6 +228,15 @@ class Settings(BaseSettings):
         return self
 
 
+def _in_memory(database: str | None, options: Mapping[str, object]) -> bool:
+    return (
+        not database
+        or database == ":memory:"
+        or database.startswith("file::memory:")
+        or options.get("mode") == "memory"
+    )
+
+
 def _is_url(value: str, schemes: tuple[str, ...]) -> bool:
     try:
         parts = urlsplit(value)
@@ -166,7 +247,9 @@ def _is_url(value: str, schemes: tuple[str, ...]) -> bool:
 
 
 class SettingsError(Exception):
-    """One line naming the setting that is missing or malformed (exit code 2)."""
+    """One line naming the setting that is missing or malformed, or that points at nothing
+    usable (bot.preflight: a Redis that does not answer, an address that cannot be listened on,
+    a DATA_DIR that cannot be written) (exit code 2)."""
 
 
 class StartupError(Exception):
@@ -176,6 +259,12 @@ class StartupError(Exception):
 def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError as exc:  # only the .env file is decoded
+        raise SettingsError(
+            f".env: not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8"
+        ) from None
+    except OSError as exc:  # a .env that is a folder, or that this user may not read
+        raise SettingsError(f".env: cannot be read ({type(exc).__name__})") from None
     except ValidationError as exc:
         err = exc.errors()[0]
         message = str(err["msg"]).removeprefix("Value error, ")

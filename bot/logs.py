@@ -16,6 +16,9 @@ log = logging.getLogger("bot")
 
 MASK = "***"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Libraries that chatter at INFO: fontTools names each table of every font subset it makes
+# (dozens of lines for each PDF, hundreds for a long one).
+QUIET_LOGGERS = {"fontTools": logging.WARNING}
 
 
 class SecretMask(logging.Filter):
@@ -54,6 +57,8 @@ def secret_mask(settings: Settings) -> SecretMask:
 def setup_logging(settings: Settings, level: int = logging.INFO) -> SecretMask:
     """Root logging with the mask on each of its handlers; returns the mask for other output."""
     logging.basicConfig(level=level, format=FORMAT)
+    for name, quiet in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(quiet)
     mask = secret_mask(settings)
     for handler in logging.getLogger().handlers:
         handler.addFilter(mask)

@@ -31,8 +31,9 @@ CONTENT_TYPE = "application/json"
 
 
 def _as_bytes(text: str) -> bytes:
-    # aiohttp decodes a header's bytes as UTF-8 with surrogateescape: this gives them back.
-    return text.encode("utf-8", "surrogateescape")
+    # Any str encodes this way, lone surrogates included (aiohttp turns a header's bytes that
+    # are not UTF-8 into some); our secret is ASCII, so only its own bytes are equal to it.
+    return text.encode("utf-8", "surrogatepass")
 
 
 class StrictRequestHandler(SimpleRequestHandler):

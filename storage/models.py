@@ -255,7 +255,9 @@ class Consent(Base):
     __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Empty once the user has asked to be forgotten: a submitted application keeps the record
+    # that consent was given (storage.retention.forget_user), no longer whose it was.
+    user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     application_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("applications.id", ondelete="SET NULL")
     )

@@ -9,19 +9,21 @@
 
 Submitted applications are the district department's records and are never erased here;
 application drafts go with :func:`forget_user` here, and expire after ``DRAFT_DAYS`` by
-``bot.services.drafts.purge_drafts`` (with their files).
+``bot.services.drafts.purge_drafts`` (with their files). Consents follow their application:
+:func:`forget_user` erases those of drafts (and of drafts erased before), and keeps a
+submitted application's without the user's id (docs/operators.md, "Retention and erasure").
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.fsm import KEY_SEPARATOR
-from storage.models import Application, FSMState, Screening, User, utcnow
-from storage.repositories import HandledUpdateRepo
+from storage.handled import HandledUpdateRepo
+from storage.models import Application, Consent, FSMState, Screening, User, utcnow
 from storage.unit import note_user
 
 # How often the periodic purge runs: the retention period is counted in days.
@@ -30,8 +32,10 @@ PURGE_EVERY_SECONDS = 3600.0
 
 async def forget_user(session: AsyncSession, user_id: int) -> None:
     """Erase everything kept about ``user_id``: the state and answers of each of their
-    conversations (every FSM record keyed to them), their saved checks and their user row
-    (with their language). The caller commits, then calls :func:`erase_traces`.
+    conversations (every FSM record keyed to them), their saved checks, their unfinished
+    application and its consent, their user row (with their language). A submitted
+    application's consent stays with it, without the user's id. The caller commits, then
+    calls :func:`erase_traces`.
 
     A conversation state kept in Redis is cleared by the caller through its FSM context.
     """
@@ -39,6 +43,17 @@ async def forget_user(session: AsyncSession, user_id: int) -> None:
         await _fsm_keys_of(session, user_id)
     )))
     await session.execute(delete(Screening).where(Screening.user_id == user_id))
+    # Consents, before the drafts they were given with: a draft's goes (as do those of drafts
+    # cancelled or expired before, left with no application); a submitted application keeps
+    # the record that consent was given, and which text, no longer whose.
+    drafts = select(Application.id).where(
+        Application.user_id == user_id, Application.status == "draft")
+    await session.execute(delete(Consent).where(
+        Consent.user_id == user_id,
+        or_(Consent.application_id.is_(None), Consent.application_id.in_(drafts)),
+    ))
+    await session.execute(
+        update(Consent).where(Consent.user_id == user_id).values(user_id=None))
     # An unfinished application (its files: bot.services.drafts.erase_drafts_of, which /forget
     # calls first); submitted ones are the department's records and stay.
     await session.execute(delete(Application).where(

@@ -22,6 +22,7 @@ from bot.console.chat import LocalChat
 from bot.console.session import LocalSession
 from bot.console.terminal import deliver_outbox
 from bot.services import staff_card
+from bot.services.application_view import load_view
 from bot.services.backstop import DELAY
 from bot.services.outbox_sender import OutboxSender
 from bot.services.throttle import Throttle
@@ -385,7 +386,7 @@ async def test_the_terminal_chat_sends_a_real_file_from_disk(
     p = await applying(applicant("ru"))
     await fill_until_documents_from_benefits(p)
     scan = tmp_path / "passport.png"
-    scan.write_bytes(b"\x89PNG scan of the passport")
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n scan of the passport")
     await handle_line(p.chat, f"/file {scan}")
     await handle_line(p.chat, "/photo")
     async with create_session_factory(engine)() as session:
@@ -465,6 +466,31 @@ async def test_forget_erases_a_draft_with_its_files_but_not_a_sent_application(
     await p.press("🗑 Yes, erase everything")
     assert [a.reference for a in await stored(engine)] == [reference]
     assert not folder.exists()
+
+
+async def test_forget_leaves_no_consent_with_the_users_id(applicant, engine: AsyncEngine) -> None:
+    """The consent of the unfinished application goes with it; the sent application keeps
+    its own (the department's record that consent was given, and to which text), without the
+    user's id."""
+    p = applicant("ru")
+    reference = await submitted(p)
+    await p.press("⬅️ Main menu")
+    await p.press("📝 Apply")
+    await p.press("✅ I agree")  # a second consent, with a new draft
+    async with create_session_factory(engine)() as session:
+        given = (await session.scalars(select(Consent).where(Consent.user_id == 100))).all()
+    assert len(given) == 2
+
+    await p.type("/forget")
+    await p.press("🗑 Yes, erase everything")
+
+    async with create_session_factory(engine)() as session:
+        consents = (await session.scalars(select(Consent))).all()
+        (sent,) = (await session.scalars(select(Application))).all()
+        view = await load_view(session, sent.id, ruleset=RULESET, zone=UTC)
+    assert [c.user_id for c in consents] == [None]
+    assert sent.reference == reference and consents[0].application_id == sent.id
+    assert view is not None and view.consent_given_at is not None  # still on its PDF
 
 
 # ---- what is said after the commit, when the process dies in between ------------------------

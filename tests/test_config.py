@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,6 +108,26 @@ def test_the_dotenv_file_is_read(tmp_path: Path) -> None:
         ("DATA_DAYS", "0"),
         ("DATA_DAYS", "month"),
         ("CLOCK_START", "2015-02-30"),
+        # Accepted once, and the bot broke later (OverflowError, every update apologising).
+        ("STAFF_CHAT_ID", "99999999999999999999"),  # past Telegram's signed 64 bits
+        ("STAFF_CHAT_ID", "-1_001"),
+        ("STAFF_IDS", "1.0"),
+        ("STAFF_IDS", "1" * 40),
+        ("STAFF_IDS", "1" * 5000),  # past what int() reads at all
+        ("STAFF_IDS", "١٢٣"),  # Arabic-Indic digits
+        ("STAFF_IDS", "+5"),
+        ("STAFF_IDS", "-5"),  # a user id is positive (a group's is not a staff member)
+        ("DATABASE_URL", "sqlite+aiosqlite://"),  # in memory: nothing kept, no schema
+        ("DATABASE_URL", "sqlite+aiosqlite:///:memory:"),
+        ("DATABASE_URL", "sqlite+aiosqlite:///file:bot?mode=memory&uri=true"),
+        ("REDIS_URL", "redis://127.0.0.1:notaport/0"),
+        ("REDIS_URL", "redis://127.0.0.1:6379/zero"),
+        ("REDIS_URL", "redis://[::1/0"),
+        ("CLOCK_START", "0001-01-01"),
+        ("CLOCK_START", "1999-12-31"),
+        ("CLOCK_START", "2101-01-01"),
+        ("CLOCK_START", "9999-12-31"),
+        ("BOT_TOKEN", "١٢٣:abc"),
         # Values that are (or contain) a token or a password: never quoted back.
         ("BOT_TOKEN", "123456:AAH secret token"),
         ("TELEGRAM_API_URL", "notaurl/bot123456:AAH-secret"),
@@ -140,6 +164,13 @@ def test_a_malformed_setting_is_named_in_one_line(
         ("WEBHOOK_SECRET", "A-z_0-9"),
         ("WEBHOOK_SECRET", "s" * 256),
         ("DATA_DAYS", "7"),
+        ("STAFF_CHAT_ID", "-1001234567890"),
+        ("STAFF_CHAT_ID", str(2**63 - 1)),
+        ("STAFF_IDS", f"1, {2**63 - 1}"),
+        ("CLOCK_START", "2000-01-01"),
+        ("CLOCK_START", "2100-12-31"),
+        ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("REDIS_URL", "unix:///run/redis/redis.sock?db=2"),
     ],
 )
 def test_well_formed_settings_are_accepted(
@@ -148,6 +179,16 @@ def test_well_formed_settings_are_accepted(
     monkeypatch.setenv(name, value)
 
     load_settings()
+
+
+def test_telegram_ids_are_read_as_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAFF_CHAT_ID", "-1001234567890")
+    monkeypatch.setenv("STAFF_IDS", "111, 222")
+
+    settings = load_settings()
+
+    assert settings.staff_chat_id == -1001234567890
+    assert settings.staff_ids == [111, 222]
 
 
 def test_webhook_mode_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,3 +265,118 @@ def test_env_example_is_a_valid_configuration(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
 
     load_settings()  # copying the example must not make the bot refuse to start
+
+
+# ---- `python -m bot` as an operator starts it: one line naming the setting, exit code 2 -----
+
+# Only what runs Python: nothing that configures the bot comes from the developer's machine.
+INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+
+
+def run_bot(cwd: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {name: os.environ[name] for name in INHERITED if name in os.environ}
+    env.update(PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
+    env.update({
+        "BOT_TOKEN": "123456:TEST-token",
+        "TELEGRAM_API_URL": "http://127.0.0.1:9",  # never reached: the checks come first
+        "DATABASE_URL": f"sqlite+aiosqlite:///{cwd / 'bot.db'}",
+        **settings,
+    })
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], env=env, cwd=cwd,
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+
+
+def one_line_naming(result: subprocess.CompletedProcess[str], name: str) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2, result
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{name}: "), lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "TEST-token" not in result.stdout + result.stderr
+    return lines[0]
+
+
+def a_closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STAFF_CHAT_ID", "99999999999999999999"),
+        ("STAFF_IDS", "1.0"),
+        ("STAFF_IDS", "1" * 40),
+        ("DATABASE_URL", "sqlite+aiosqlite://"),
+        ("REDIS_URL", "redis://127.0.0.1:notaport/0"),
+        ("CLOCK_START", "0001-01-01"),
+        ("CLOCK_START", "9999-12-31"),
+        ("BOT_TOKEN", "١٢٣:abc"),
+    ],
+)
+def test_a_setting_that_would_break_the_bot_stops_it_at_once(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    one_line_naming(run_bot(tmp_path, **{name: value}), name)
+
+
+def test_a_redis_nobody_answers_at_is_found_at_start(tmp_path: Path) -> None:
+    port = a_closed_port()
+
+    line = one_line_naming(
+        run_bot(tmp_path, REDIS_URL=f"redis://:pass-word@127.0.0.1:{port}/0"), "REDIS_URL"
+    )
+
+    assert f"127.0.0.1:{port}" in line
+    assert "pass-word" not in line
+    assert not (tmp_path / "bot.db").exists()  # stopped before anything was done
+
+
+def test_a_data_dir_that_cannot_be_written_is_found_at_start(tmp_path: Path) -> None:
+    # A path through a file: not writable whoever runs the tests (root ignores permissions).
+    (tmp_path / "a-file").write_text("x")
+
+    for command in ("run", "console"):
+        line = one_line_naming(
+            run_bot(tmp_path, command, DATA_DIR=str(tmp_path / "a-file" / "data")), "DATA_DIR"
+        )
+        assert "a-file" in line
+
+
+@pytest.mark.parametrize("host", ["192.0.2.1", "no-such-host.invalid"])
+def test_a_webhook_host_that_cannot_be_listened_on_is_one_line(tmp_path: Path, host: str) -> None:
+    """192.0.2.1 is a documentation address, on no machine's interface."""
+    line = one_line_naming(
+        run_bot(tmp_path, WEBHOOK_URL="https://bot.example.org/hook", WEBHOOK_SECRET="s3cret",
+                WEBHOOK_HOST=host, WEBHOOK_PORT="8443"),
+        "WEBHOOK_HOST",
+    )
+
+    assert f"{host}:8443" in line
+
+
+def test_a_webhook_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+
+        line = one_line_naming(
+            run_bot(tmp_path, WEBHOOK_URL="https://bot.example.org/hook",
+                    WEBHOOK_SECRET="s3cret", WEBHOOK_HOST="127.0.0.1", WEBHOOK_PORT=str(port)),
+            "WEBHOOK_PORT",
+        )
+
+    assert f"127.0.0.1:{port}" in line
+
+
+@pytest.mark.parametrize("command", ["run", "migrate"])
+def test_a_dotenv_in_utf16_is_one_line(tmp_path: Path, command: str) -> None:
+    (tmp_path / ".env").write_text("STAFF_IDS=7\n", encoding="utf-16")
+
+    line = one_line_naming(run_bot(tmp_path, command), ".env")
+
+    assert "UTF-8" in line

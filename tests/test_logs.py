@@ -79,3 +79,21 @@ def test_no_token_no_mask() -> None:
     mask = secret_mask(Settings(_env_file=None))
 
     assert mask.mask("123456:anything") == "123456:anything"
+
+
+def test_making_a_pdf_logs_nothing_from_fonttools(
+    settings: Settings, root_output: io.StringIO
+) -> None:
+    """fontTools names each table of each subset it makes at INFO: dozens of lines for every
+    PDF (hundreds for a long one)."""
+    from bot.services.pdf import PdfDocument
+
+    setup_logging(settings)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    doc = PdfDocument(title="Өтініш", lang="kk")
+    doc.heading("Әлеуметтік көмек · Социальная помощь")
+    doc.paragraph("Шолаққорған, Абай көшесі 12. The quick brown fox 0123456789.")
+    assert doc.output().startswith(b"%PDF")
+
+    assert "fontTools" not in root_output.getvalue()

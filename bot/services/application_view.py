@@ -171,10 +171,7 @@ async def load_view(
     members = await repo.members(app.id)
     attachments = await repo.attachments(app.id)
     history = await AuditRepo(session).history(app.id)
-    consent = next(
-        (c for c in reversed(await repo.consents(app.user_id)) if c.application_id == app.id),
-        None,
-    )
+    consent = await repo.consent_for(app.id)
     repeats = []
     if app.iin:
         for b in benefits:

@@ -3,12 +3,13 @@ purge_expired erases conversations idle past the retention period and nothing el
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import FSMState, Screening, User
+from storage.applications import ApplicationRepo
+from storage.models import Application, Consent, FSMState, Screening, User
 from storage.repositories import ScreeningRepo, UserRepo
 from storage.retention import erase_traces, forget_user, purge_expired
 
@@ -43,6 +44,41 @@ async def test_forget_user_erases_that_user_only(session: AsyncSession) -> None:
     assert await ScreeningRepo(session).last(7) is None
     assert {u async for u in await session.stream_scalars(select(User.id))} == {70, 17}
     assert await session.scalar(select(func.count()).select_from(Screening)) == 2
+
+
+async def _application(repo: ApplicationRepo, user_id: int, *, submit: bool) -> Application:
+    app = await repo.create_draft(
+        user_id=user_id, chat_id=user_id, language="kk", on_date=date(2026, 3, 1),
+        screening={}, members_count=1, now=NOW,
+    )
+    await repo.record_consent(user_id, "2015.1", NOW, app)
+    await repo.save_draft(app, NOW)
+    if submit:
+        await repo.submit(app, NOW, 2026)
+    return app
+
+
+async def test_forget_user_leaves_no_consent_with_their_id(session: AsyncSession) -> None:
+    """A draft's consent goes with it, and so does one left by a draft erased before (its
+    application id emptied); a submitted application keeps its consent, no longer whose."""
+    repo = ApplicationRepo(session)
+    sent = await _application(repo, 7, submit=True)
+    await _application(repo, 7, submit=False)
+    await repo.record_consent(7, "2015.1", NOW, None)  # a draft cancelled earlier
+    theirs = await _application(repo, 70, submit=True)
+    await session.commit()
+
+    await forget_user(session, 7)
+    await session.commit()
+
+    consents = (await session.scalars(select(Consent).order_by(Consent.id))).all()
+    assert [(c.user_id, c.application_id, c.text_version) for c in consents] == [
+        (None, sent.id, "2015.1"),
+        (70, theirs.id, "2015.1"),
+    ]
+    assert (await repo.consent_for(sent.id)) is consents[0]  # the application's PDF shows it
+    assert [a.id for a in await session.scalars(select(Application).order_by(Application.id))
+            ] == [sent.id, theirs.id]
 
 
 async def test_forget_user_who_never_wrote_is_harmless(session: AsyncSession) -> None:

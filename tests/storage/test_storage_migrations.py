@@ -4,6 +4,7 @@ SQLite engine really runs in WAL mode with foreign keys on."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import sqlite3
@@ -22,7 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
-from storage.migrate import MIGRATION_LOCK_KEY, alembic_config, upgrade, upgrade_async
+from storage.migrate import (
+    MIGRATION_LOCK_KEY,
+    SQLITE_LOCK_SUFFIX,
+    alembic_config,
+    upgrade,
+    upgrade_async,
+)
 from storage.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -118,6 +125,30 @@ async def test_upgrade_keeps_the_newest_screening_of_each_user(db_url: str) -> N
         await engine.dispose()
     assert [(user, json.loads(answers) if isinstance(answers, str) else answers)
             for user, answers in kept] == [(1, {"n": 3}), (2, {"other": 1})]
+
+
+async def test_a_consent_without_its_user_survives_a_downgrade(db_url: str) -> None:
+    """0007 lets /forget empty a consent's user; going back to 0006 keeps the row (user 0)."""
+    await upgrade_async(db_url)
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO consents (user_id, text_version, given_at) "
+                "VALUES (NULL, '2015.1', CURRENT_TIMESTAMP), (5, '2015.1', CURRENT_TIMESTAMP)"
+            ))
+        await asyncio.to_thread(command.downgrade, alembic_config(db_url), "0006")
+        async with engine.connect() as conn:
+            kept = (await conn.execute(text(
+                "SELECT user_id FROM consents ORDER BY id"))).scalars().all()
+            nullable = await conn.run_sync(lambda c: {
+                col["name"]: col["nullable"] for col in inspect(c).get_columns("consents")
+            })
+        await upgrade_async(db_url)
+    finally:
+        await engine.dispose()
+    assert kept == [0, 5]
+    assert nullable["user_id"] is False
 
 
 def test_upgrade_from_synchronous_code_creates_the_folder(tmp_path: Path) -> None:
@@ -229,3 +260,65 @@ async def test_on_postgresql_migrators_take_turns_under_an_advisory_lock() -> No
         finally:
             await holder.dispose()
     assert report["version"] == head_revision()
+
+
+def blocked_flocks(path: Path) -> int:
+    """Requests waiting for an flock on ``path`` (Linux's /proc/locks marks them ``->``)."""
+    inode = str(path.stat().st_ino)
+    waiting = 0
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "->" in fields and "FLOCK" in fields and fields[-3].rsplit(":", 1)[-1] == inode:
+            waiting += 1
+    return waiting
+
+
+async def test_on_sqlite_migrators_take_turns_under_a_file_lock(tmp_path: Path) -> None:
+    """`python -m bot migrate` while the bot starts, on one fresh file: the second waits for
+    the first and then finds nothing to do (without the lock both created the same tables:
+    «table applications already exists», and the bot exited)."""
+    if not Path("/proc/locks").is_file():
+        pytest.skip("no /proc/locks to see the migrator wait")
+    db_file = tmp_path / "bot.db"
+    url = f"sqlite+aiosqlite:///{db_file}"
+    lock_file = tmp_path / f"bot.db{SQLITE_LOCK_SUFFIX}"
+    with open(lock_file, "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another migrator is at work
+        migrating = asyncio.ensure_future(upgrade_async(url))
+        # Wait (bounded) until the migrator queues behind the lock, not for a duration.
+        for _ in range(400):
+            if blocked_flocks(lock_file) or migrating.done():
+                break
+            await asyncio.sleep(0.05)
+        assert not migrating.done(), "migrated without waiting for the lock"
+        assert blocked_flocks(lock_file) == 1
+        assert not db_file.exists() or _tables(db_file) & TABLES == set()
+        fcntl.flock(held, fcntl.LOCK_UN)
+    await migrating
+    with sqlite3.connect(db_file) as conn:
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert version == (head_revision(),)
+
+
+def _tables(db_file: Path) -> set[str]:
+    with sqlite3.connect(db_file) as conn:
+        return {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+
+
+def test_two_processes_migrating_one_fresh_sqlite_file_both_succeed(tmp_path: Path) -> None:
+    db_file = tmp_path / "bot.db"
+    code = f"from storage.migrate import upgrade; upgrade({f'sqlite+aiosqlite:///{db_file}'!r})"
+    migrators = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], cwd=REPO_ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [migrator.communicate(timeout=120)[0] for migrator in migrators]
+
+    assert [m.returncode for m in migrators] == [0, 0], outputs
+    assert _tables(db_file) >= TABLES
+    with sqlite3.connect(db_file) as conn:
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert version == (head_revision(),)
