@@ -8,6 +8,7 @@ commit per delivered notice) sends NOTICES notices to as many chats, at the defa
 (OUTBOX_RATE=25) and at 28/s to show the headroom under Telegram's 30. Printed per run:
 sustained notices/s, 429 answers (in the first second and after it), notices delivered more
 or less than once, and the window of a double send (Telegram's answer → the row marked sent).
+Run with no argument (as make bench does), it also writes its table to docs/performance.md.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pydantic import SecretStr
 
+from bench.report import markdown_table, stamp, write_block
 from bot.app import create_bot
 from bot.clock import Clock
 from bot.config import Settings
@@ -39,7 +41,7 @@ from tests.e2e.faulty_bot_api import FaultyBotAPIStub
 TELEGRAM_LIMIT = 30
 
 
-async def run(notices: int, rate: float) -> None:
+async def run(notices: int, rate: float) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         await upgrade_async(url)
@@ -77,13 +79,21 @@ async def run(notices: int, rate: float) -> None:
     print(f"  double-send window (answer → row marked sent): median "
           f"{statistics.median(windows) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
           f"max {windows[-1] * 1000:.1f} ms")
+    return [f"{rate:g}/s", f"{notices / elapsed:.1f}", f"{len(throttled) - late_429} / {late_429}",
+            str(wrong), f"{statistics.median(windows) * 1000:.1f} / {p99 * 1000:.1f} / "
+            f"{windows[-1] * 1000:.1f} ms"]
 
 
 async def main() -> None:
     notices = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     print(f"Outbox sender against a stand-in answering 429 above {TELEGRAM_LIMIT}/s:")
-    for rate in (25.0, 28.0):
-        await run(notices, rate)
+    rows = [await run(notices, rate) for rate in (25.0, 28.0)]
+    if len(sys.argv) == 1:
+        header = ["OUTBOX_RATE", "notices/s", "429: first second / after",
+                  "delivered other than once", "double-send window: median / p99 / max"]
+        table = markdown_table(header, [(row[0], row[1:-1], row[-1]) for row in rows])
+        write_block("outbox", f"Outbox sender, {notices} notices to as many chats against a "
+                    f"stand-in answering 429 above {TELEGRAM_LIMIT}/s ({stamp()}):\n\n{table}")
 
 
 if __name__ == "__main__":

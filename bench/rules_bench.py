@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/rules_bench.py [SECONDS]
 
+Run with no argument (as make bench does), it also writes its line to docs/performance.md.
+
 Each round parses a JSON-decoded profile, evaluates it and builds the contract dict
 (parse_profile + evaluate + to_dict), over a mix of profiles and dates that spans the
 holidays calendar of several years.
@@ -18,6 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.report import n, stamp, write_block
 from bot.rules import evaluate, load_ruleset, parse_profile
 from bot.rules.profile import STATUSES
 
@@ -72,6 +75,9 @@ def main() -> int:
     engine = done / (time.perf_counter() - start)
     print(f"parse + evaluate + to_dict: {full:,.0f} profiles/s")
     print(f"evaluate only:              {engine:,.0f} profiles/s")
+    if len(sys.argv) == 1:
+        write_block("rules", f"Rules engine, one core ({stamp()}): {n(full)} profiles/s "
+                    f"parsed, evaluated and serialised; {n(engine)}/s evaluation alone.")
     return 0
 
 
