@@ -4,7 +4,7 @@ aiogram's own polling confirms an update (the next getUpdates offset) as soon as
 before it is handled, and with ``handle_as_tasks=True`` loses the order within a chat. Here
 each update becomes a task that waits for the previous update of its chat; the offset given
 to Telegram never passes an update still in hand, so one cut short by a restart comes again
-(and one already handled is skipped: bot.middlewares.OnceMiddleware). A slow chat does not
+(and one already handled is skipped: storage.unit.OnceMiddleware). A slow chat does not
 hold the others: while it is in hand the loop keeps asking for new updates, skipping those it
 holds. On stop, the updates in hand get ``drain`` seconds to finish.
 """

@@ -166,8 +166,9 @@ async def test_conversation_survives_a_restart(tmp_path: Path) -> None:
 async def test_a_record_written_at_an_updates_end_is_the_row_the_orm_reads(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    """storage.driver writes the state as plain SQL: the row (its JSON, its time) must be what
-    the ORM reads back, or the purge of idle conversations would misjudge its age."""
+    """The state is written with SQLAlchemy Core at the update's end: the row (its JSON, its
+    time) must be what the ORM reads back, or the purge of idle conversations would misjudge
+    its age."""
     from datetime import UTC, datetime
 
     from storage.models import utcnow
