@@ -11,10 +11,20 @@ from decimal import Decimal, InvalidOperation
 
 
 class InputError(ValueError):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, limit: int | None = None) -> None:
         super().__init__(reason)
-        # not_a_number | negative | too_small | too_large | bad_date | future | too_early
+        # not_a_number | negative | too_small | too_large | bad_date | future | too_early |
+        # too_long (with the limit: the most characters the answer may have)
         self.reason = reason
+        self.limit = limit
+
+
+def check_length(text: str, limit: int, reason: str = "too_long") -> str:
+    """``text`` when it has at most ``limit`` characters; InputError(reason, limit) otherwise
+    (checked before the database, where a longer one fails or is cut)."""
+    if len(text) > limit:
+        raise InputError(reason, limit=limit)
+    return text
 
 
 _CURRENCY = re.compile(r"(₸|тенге|теңге|тнг|тг|kzt|tg)\.?", re.IGNORECASE)

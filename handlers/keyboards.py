@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import functools
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from pydantic import Field
+
+from storage.limits import int_range
+from storage.models import Application
 
 # Shown before a language is known, so it speaks both.
 CHOOSE_LANGUAGE = "Тілді таңдаңыз · Выберите язык"
+
+# A number a button carries that the database compares with a column: an application's id or
+# version. A forged one past the column's range does not unpack (aiogram's filter refuses the
+# press), so it is an old button like any other, not an overflow in the database.
+_APP_LOW, _APP_HIGH = int_range(Application.id)
+ApplicationId = Annotated[int, Field(ge=_APP_LOW, le=_APP_HIGH)]
+_VERSION_LOW, _VERSION_HIGH = int_range(Application.version)
+Version = Annotated[int, Field(ge=_VERSION_LOW, le=_VERSION_HIGH)]
 
 
 class MenuCB(CallbackData, prefix="m"):

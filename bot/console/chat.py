@@ -5,7 +5,9 @@ Used by the terminal console and by the tests, so both exercise the real dispatc
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import itertools
 import mimetypes
 import time
@@ -108,13 +110,17 @@ class LocalChat:
 
     async def send_document(
         self, file_name: str, content: bytes = b"%PDF-1.4 local", *, mime_type: str | None = None,
-        file_size: int | None = None,
+        file_size: int | None = None, file_unique_id: str | None = None,
     ) -> list[Reply]:
-        """A file as Telegram announces it (name, type, size); its bytes can be downloaded."""
-        file_id = f"local-{next(self._message_ids)}-{file_name}"
+        """A file as Telegram announces it (name, type, size); its bytes can be downloaded.
+        Its unique id is of Telegram's form (URL-safe base64) unless one is given."""
+        file_id = f"local-{next(self._message_ids)}-{file_name[:32]}"  # as long as Telegram's
         self.session.files[file_id] = content
+        if file_unique_id is None:
+            digest = hashlib.sha256(file_id.encode()).digest()[:12]
+            file_unique_id = base64.urlsafe_b64encode(digest).decode()
         doc = Document(
-            file_id=file_id, file_unique_id=file_id[-64:], file_name=file_name,
+            file_id=file_id, file_unique_id=file_unique_id, file_name=file_name,
             mime_type=mime_type or mimetypes.guess_type(file_name)[0],
             file_size=len(content) if file_size is None else file_size,
         )

@@ -180,12 +180,16 @@ async def in_force(message: Message, ctx: Ctx) -> bool:
     return False
 
 
-async def refuse(message: Message, ctx: Ctx, draft: Draft, reason: str) -> None:
-    """The reason in the user's language, then the same step again: nothing is lost."""
+async def refuse(message: Message, ctx: Ctx, draft: Draft, reason: str,
+                 limit: int | None = None) -> None:
+    """The reason in the user's language (with the limit it names, if any), then the same step
+    again: nothing is lost."""
     limits = {"too_long": SITUATION_MAX, "too_many_files": MAX_FILES_PER_ITEM}
     text = texts.input_error(reason)
-    if reason in limits:
-        text = text.format(limit=limits[reason])
+    if limit is None:
+        limit = limits.get(reason)
+    if limit is not None:
+        text = text.format(limit=limit)
     await message.answer(text)
     await show(message, ctx, draft)
 

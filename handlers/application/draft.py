@@ -14,10 +14,17 @@ from typing import Any
 
 from bot.rules import Calendar, Result, Ruleset
 from handlers.screening.answers import Answers
-from storage.models import Application
+from storage.limits import text_limit
+from storage.models import Application, Member
 
 MAX_FILES_PER_ITEM = 10
-SITUATION_MAX = 500
+SITUATION_MAX = 500  # kept in a JSON column: the limit is ours
+# What a typed answer may hold is what its column holds (checked at its step, not by the
+# database on submission).
+NAME_MAX = text_limit(Application.full_name)
+MEMBER_NAME_MAX = text_limit(Member.full_name)
+SETTLEMENT_OTHER_MAX = text_limit(Application.settlement_other)
+ADDRESS_MAX = text_limit(Application.address)
 RELATIONS = ("spouse", "child", "parent", "sibling", "grandchild", "other")
 OCCUPATIONS = ("works", "pensioner", "pupil", "unemployed", "other")
 

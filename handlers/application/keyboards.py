@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from handlers.keyboards import menu_button
+from handlers.keyboards import ApplicationId, menu_button
 
 
 class ACB(CallbackData, prefix="a"):
@@ -33,7 +33,7 @@ class MineCB(CallbackData, prefix="my"):
     """act: withdraw | confirm | keep; app: the application's id."""
 
     act: str
-    app: int
+    app: ApplicationId
 
 
 Rows = list[list[InlineKeyboardButton]]

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.iin import parse_iin
 from bot.names import parse_full_name, parse_member_line
-from bot.parsing import InputError, parse_number
+from bot.parsing import InputError, check_length, parse_number
 from bot.phone import normalize_phone
 from bot.places import OTHER
 from bot.services.attachments import download, incoming_file, remove_file
@@ -29,7 +29,13 @@ from handlers.application.context import (
     show,
 )
 from handlers.application.draft import (
+    ADDRESS_MAX,
     MAX_FILES_PER_ITEM,
+    MEMBER_NAME_MAX,
+    NAME_MAX,
+    OCCUPATIONS,
+    RELATIONS,
+    SETTLEMENT_OTHER_MAX,
     SITUATION_MAX,
     Draft,
 )
@@ -51,7 +57,8 @@ async def on_button(query: CallbackQuery, callback_data: ACB, **data: Any) -> No
         return
     ctx, draft = loaded
     act, arg, ruleset = callback_data.act, callback_data.arg, ctx.ruleset
-    if callback_data.step and callback_data.step != draft.step:
+    if (callback_data.step and callback_data.step != draft.step) \
+            or not _choice_offered(ctx, draft, act, arg):
         await query.answer(_("That button is from an earlier message. Here is where you are "
                              "now."))
         await show(query, ctx, draft)
@@ -116,6 +123,20 @@ async def on_button(query: CallbackQuery, callback_data: ACB, **data: Any) -> No
     await at_once(query.answer(), show(query, ctx, draft))
 
 
+def _choice_offered(ctx: Ctx, draft: Draft, act: str, arg: str) -> bool:
+    """The press carries a choice its screen offers: a forged one (a step that does not exist,
+    a relation or place we do not know, too long for its column) is an old button."""
+    if act == "edit":
+        return arg in draft.plan(ctx.ruleset)[1:-1]  # a step to go back to
+    if act == "pick":
+        return arg == OTHER or ctx.places.settlement(arg) is not None
+    if act == "rel":
+        return arg in RELATIONS
+    if act == "occ":
+        return arg in OCCUPATIONS
+    return True
+
+
 # -- typed answers -------------------------------------------------------------------------
 async def on_text(message: Message, **data: Any) -> None:
     loaded = await load_draft(message, data)
@@ -127,7 +148,7 @@ async def on_text(message: Message, **data: Any) -> None:
         if _typed(draft, message.text or "", ctx, notes):
             draft.forward(ctx.ruleset)
     except InputError as err:
-        await refuse(message, ctx, draft, err.reason)
+        await refuse(message, ctx, draft, err.reason, err.limit)
         return
     await ctx.save(draft)
     await show(message, ctx, draft, notes)
@@ -142,7 +163,7 @@ def _typed(draft: Draft, text: str, ctx: Ctx, notes: list[str]) -> bool:
         notes.append("✅ " + _("Income: {value}").format(value=money(a.monthly_income)))
         return False
     if step == "name":
-        a.full_name = parse_full_name(text)
+        a.full_name = check_length(parse_full_name(text), NAME_MAX, "name_too_long")
         return True
     if step == "iin":
         iin, born = parse_iin(text)
@@ -158,14 +179,15 @@ def _typed(draft: Draft, text: str, ctx: Ctx, notes: list[str]) -> bool:
         return True
     if step == "place":
         if a.settlement == OTHER and not a.settlement_other:
-            a.settlement_other = text[:100]
+            a.settlement_other = check_length(text, SETTLEMENT_OTHER_MAX)
         else:
-            a.address = text[:200]
+            a.address = check_length(text, ADDRESS_MAX)
         return draft.missing(ctx.ruleset) is None
     if step.startswith("member."):
         index = int(step.partition(".")[2])
         members = draft.members
         name, their_iin, born = parse_member_line(text, today)
+        check_length(name, MEMBER_NAME_MAX, "name_too_long")
         if their_iin is not None and their_iin == a.iin:
             raise InputError("iin_is_yours")
         others = {m.iin for i, m in enumerate(members) if i != index}
@@ -176,8 +198,7 @@ def _typed(draft: Draft, text: str, ctx: Ctx, notes: list[str]) -> bool:
         draft.set_member(index, member)
         return member.complete()
     if step == "situation":
-        if len(text) > SITUATION_MAX:
-            raise InputError("too_long")
+        check_length(text, SITUATION_MAX)
         answers = draft.answers
         a.situation = {"kind": answers.situation, "occurred_on": answers.occurred_on,
                        "description": text}
@@ -231,7 +252,7 @@ async def on_file(message: Message, **data: Any) -> None:
         saved = await download(ctx.bot, incoming, ctx.settings.data_dir, draft.app.id,
                                f"{item}-{count + 1}-{incoming.file_unique_id[:16]}")
     except InputError as err:
-        await refuse(message, ctx, draft, err.reason)
+        await refuse(message, ctx, draft, err.reason, err.limit)
         return
     except Exception as exc:  # Telegram or the disk failed: say so, keep the step
         log.warning("attachment download failed: %s", type(exc).__name__)
@@ -240,7 +261,7 @@ async def on_file(message: Message, **data: Any) -> None:
     await ctx.repo.add_attachment(
         draft.app.id, item=item, telegram_file_id=incoming.file_id,
         file_unique_id=incoming.file_unique_id, file_name=incoming.file_name,
-        mime=incoming.mime, size=saved.size, sha256=saved.sha256, path=saved.path,
+        mime=saved.mime, size=saved.size, sha256=saved.sha256, path=saved.path,
         created_at=ctx.clock.now())
     draft.data["item"] = item
     await ctx.save(draft)

@@ -83,6 +83,8 @@ def input_error(reason: str) -> str:
                           "identity document, for example: Асанов Берік Серікұлы."),
         "name_words": _("Please type 2 to 4 words: surname, name and, if you have one, "
                         "patronymic."),
+        "name_too_long": _("A full name can have at most {limit} characters. Please type it "
+                           "as in the identity document."),
         "iin_not_12_digits": _("An IIN has exactly 12 digits. Please type it as it is written "
                                "in the identity document."),
         "iin_bad_checksum": _("This IIN has a mistake: its last digit does not match. Please "
@@ -110,6 +112,9 @@ def input_error(reason: str) -> str:
         "too_large": _("That number is too large. Please check it."),
         "file_type": _("I accept photos, JPG and PNG pictures and PDF scans only. Please send "
                        "the document in one of these forms."),
+        "file_content": _("This file is not a photo, a JPG or PNG picture or a PDF scan inside, "
+                          "whatever its name says, so I did not keep it. Please send a photo or "
+                          "a PDF scan of the document."),
         "file_too_large": _("This file is larger than 20 MB: Telegram does not let me receive "
                             "it. Please send a photo of the document instead."),
         "too_many_files": _("This document already has {limit} files, the most I take. Choose "

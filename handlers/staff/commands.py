@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.parsing import InputError, parse_date
+from bot.parsing import InputError
 from bot.rules import Calendar, Ruleset
 from bot.rules.engine import DECISION_DAYS, DECISION_DAYS_EXTENDED
 from bot.services.application_view import ApplicationView, load_view
@@ -26,6 +26,7 @@ from bot.services.staff_texts import label, status_labels
 from handlers.formatting import day, split_messages
 from handlers.staff.access import StaffOnly
 from handlers.staff.keyboards import CARD, PDF, StaffCB, open_keyboard
+from handlers.staff.period import accepted_text, read_period
 from storage.applications import ApplicationRepo
 from storage.audit import AuditRepo
 from storage.models import Application
@@ -149,11 +150,16 @@ async def find(message: Message, command: CommandObject, session: AsyncSession,
 
 async def export(message: Message, command: CommandObject, session: AsyncSession,
                  ruleset: Ruleset, clock: Clock) -> None:
-    period = _period((command.args or "").split(), clock.today())
-    if period is None:
-        await message.answer(_("Write the first and the last day: /export 01.06.2015 30.06.2015"))
+    usage = _("Write the first and the last day: /export 01.06.2015 30.06.2015")
+    try:
+        first, last = read_period((command.args or "").split(), clock.today())
+    except InputError as err:
+        await message.answer(accepted_text() + " " + usage if err.reason == "not_in_period"
+                             else usage)
         return
-    first, last = period
+    if first > last:
+        await message.answer(usage)
+        return
     since = datetime.combine(first, time.min, clock.zone)
     until = datetime.combine(last + timedelta(days=1), time.min, clock.zone)
     apps = await ApplicationRepo(session).submitted_between(since, until)
@@ -170,16 +176,6 @@ async def export(message: Message, command: CommandObject, session: AsyncSession
         BufferedInputFile(export_xlsx(views), filename=name),
         caption=_("Applications submitted from {first} to {last}: {count}").format(
             first=day(first), last=day(last), count=len(views)))
-
-
-def _period(words: list[str], today: date) -> tuple[date, date] | None:
-    if len(words) != 2:
-        return None
-    try:
-        first, last = (parse_date(w, today=today) for w in words)
-    except InputError:
-        return None
-    return (first, last) if first <= last else None
 
 
 def _user_id(event: Message | CallbackQuery) -> int | None:

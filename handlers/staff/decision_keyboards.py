@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from pydantic import Field, model_validator
 
+from bot.config import CLOCK_YEARS
 from bot.procedure import RefusalGround, Status, TerminationGround
+from handlers.keyboards import ApplicationId, Version
 from storage.models import Application, ApplicationBenefit
 
 # Actions of DecisionCB.
@@ -30,12 +34,52 @@ WITHDRAW_CONFIRM = "wdok"
 CANCEL = "cancel"
 
 
+# How many benefits an application can ask for is the ruleset's: a position past this is forged.
+MAX_POSITION = 999
+MAX_MONTHS = 99
+
+
 class DecisionCB(CallbackData, prefix="dc"):
+    """A forged press (a number past its column, a day that is not one, a ground we do not
+    know) does not unpack: aiogram's filter refuses it, and the staff guard answers that the
+    button is no longer valid, as for any old button."""
+
     action: str
-    app: int
-    v: int = 0  # the version the staff member saw (optimistic lock)
-    b: int = -1  # the benefit's position in the application
+    app: ApplicationId
+    v: Version = 0  # the version the staff member saw (optimistic lock)
+    b: Annotated[int, Field(ge=-1, le=MAX_POSITION)] = -1  # the benefit's position
     x: str = ""
+
+    @model_validator(mode="after")
+    def check_x(self) -> DecisionCB:
+        if not x_fits(self.action, self.x):
+            raise ValueError(f"{self.action!r} does not take this value")
+        return self
+
+
+def x_fits(action: str, x: str) -> bool:
+    """The value of ``x`` is one its action's buttons carry."""
+    if action == REGISTER_ON:
+        return registration_day(x) is not None
+    if action == GRANT_MONTHS:
+        return x.isascii() and x.isdigit() and 1 <= int(x) <= MAX_MONTHS
+    if action in (REFUSE_GROUND, REFUSE_NO_NOTE):
+        return x in {g.value for g in RefusalGround}
+    if action == TERMINATE_GROUND:
+        return x in {g.value for g in TerminationGround}
+    return True
+
+
+def registration_day(x: str) -> date | None:
+    """``YYYYMMDD`` of a day within the years the clock knows; None for anything else."""
+    if not (len(x) == 8 and x.isascii() and x.isdigit()):
+        return None
+    try:
+        on = datetime.strptime(x, "%Y%m%d").date()
+    except ValueError:
+        return None
+    first, last = CLOCK_YEARS
+    return on if first <= on.year <= last else None
 
 
 def _button(text: str, action: str, app: int, v: int, b: int = -1,

@@ -8,7 +8,7 @@ wrong, asked again politely; the state keeps what was chosen so far.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,13 +34,15 @@ from handlers.formatting import mci, money
 from handlers.staff import decision_keyboards as kb
 from handlers.staff.access import StaffOnly
 from handlers.staff.decision_keyboards import DecisionCB
+from handlers.staff.period import accepted_text, read_period
 from storage.applications import ApplicationRepo
+from storage.limits import text_limit
 from storage.models import Application, ApplicationBenefit
 from storage.outbox import OutboxRepo
 from storage.unit import commit_then
 
 EARLIER_DAYS = 5  # working days offered for "registered earlier"
-NOTE_MAX = 500
+NOTE_MAX = text_limit(ApplicationBenefit.note)  # the column holds it
 
 
 class DecisionForm(StatesGroup):
@@ -175,9 +177,8 @@ def build_router() -> Router:
                        session: AsyncSession, **data: Any) -> None:
         await query.answer()
         desk = Desk(data, session)
-        on = desk.clock.today()
-        if callback_data.x:
-            on = datetime.strptime(callback_data.x, "%Y%m%d").date()
+        # The day a button carries is checked as it unpacks (kb.DecisionCB): a real day.
+        on = kb.registration_day(callback_data.x) or desk.clock.today()
         outcome = await desk.service.register(callback_data.app, callback_data.v,
                                               _actor(query), on)
         assert isinstance(query.message, Message)
@@ -437,16 +438,13 @@ def build_router() -> Router:
     @router.message(Command("stats", ignore_case=True))
     async def stats(message: Message, command: CommandObject, session: AsyncSession,
                     clock: Clock, calendar: Calendar) -> None:
-        parts = (command.args or "").split()
+        usage = _("Usage: /stats FROM TO, for example /stats 01.06.2015 30.06.2015.")
         try:
-            if len(parts) != 2:
-                raise InputError("bad_date")
-            # A period may end in the future ("this month"): any real date will do.
-            start, end = (parse_past_date(p, today=date.max, earliest=date(2000, 1, 1))
-                          for p in parts)
-        except InputError:
-            await message.answer(_("Usage: /stats FROM TO, for example /stats 01.06.2015 "
-                                   "30.06.2015."))
+            # A period may end in the future ("this month"): any day the clock knows will do.
+            start, end = read_period((command.args or "").split(), clock.today())
+        except InputError as err:
+            await message.answer(accepted_text() + " " + usage if err.reason == "not_in_period"
+                                 else usage)
             return
         if end < start:
             start, end = end, start

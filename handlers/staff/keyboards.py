@@ -7,6 +7,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.application_view import ApplicationView
+from handlers.keyboards import ApplicationId
 from handlers.staff.decision_keyboards import open_button
 
 # Actions of StaffCB; anything else in the data is refused by the handlers' filters.
@@ -16,7 +17,7 @@ PDF = "pdf"  # send the application's PDF
 
 class StaffCB(CallbackData, prefix="st"):
     action: str
-    app_id: int
+    app_id: ApplicationId
 
 
 def staff_button(text: str, action: str, app_id: int) -> InlineKeyboardButton:
