@@ -47,6 +47,8 @@ TERMS = (
     Term("ru", _re(r"\b(?:прогулочн|комнатн)(?:ая|ую|ой)\s+кресл"),
          "прогулочное / комнатное кресло-коляска"),
     Term("ru", _re(r"\bбедстви"), "стихийное бедствие", keep=_re(r"\bстихийн\w*\s+бедстви")),
+    # the district and its maslikhat; the village and its rural district stay «Созак»
+    Term("ru", _re(r"\bСозакск\w*\s+район"), "Сузакский район / районный маслихат"),
     Term("ru", _re(r"алқа"), "подвески «Алтын алқа» и «Күміс алқа»",
          keep=_re(r"\bподвеск\w*\s+«Алтын алқа»(?:\s*(?:,|и)\s*«Күміс алқа»)?")),
 )
@@ -108,6 +110,7 @@ def test_no_text_a_citizen_reads_uses_a_replaced_term() -> None:
     ("ru", "Комнатная кресло-коляска"),
     ("ru", "(пожар, бедствие, болезнь)"),
     ("ru", "награждённым «Алтын алқа», «Күміс алқа»"),
+    ("ru", "жителям Созакского района; решение Созакского районного маслихата"),
 ])
 def test_an_old_term_is_found(lang: str, text: str) -> None:
     assert old_terms(lang, text)
@@ -125,6 +128,7 @@ def test_an_old_term_is_found(lang: str, text: str) -> None:
     ("ru", "Прогулочное кресло-коляска; на комнатное кресло-коляску"),
     ("ru", "при пожаре и стихийном бедствии"),
     ("ru", "подвеска «Алтын алқа», «Күміс алқа»; подвесками «Алтын алқа» и «Күміс алқа»"),
+    ("ru", "жителям Сузакского района; аппарат акима Созакского сельского округа"),
 ])
 def test_the_glossary_words_and_legal_titles_pass(lang: str, text: str) -> None:
     assert old_terms(lang, text) == []
