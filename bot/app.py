@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
@@ -102,14 +103,21 @@ def redis_connections(settings: Settings) -> int:
     return settings.db_pool_size + 4
 
 
-def create_isolation(storage: BaseStorage) -> BaseEventIsolation:
+def create_isolation(storage: BaseStorage, settings: Settings) -> BaseEventIsolation:
     """One update at a time per chat, so two quick taps never overwrite each other's answer:
     across instances through Redis, within one process otherwise."""
     from aiogram.fsm.storage.redis import RedisStorage
 
     if isinstance(storage, RedisStorage):
-        return RedisChatIsolation(storage)
+        return RedisChatIsolation(storage, owner=instance_name(settings))
     return ChatIsolation()
+
+
+def instance_name(settings: Settings) -> str:
+    """The same after a restart, different for each instance: on one host, instances behind a
+    load balancer listen on different ports; a bot's polling runs once (Telegram allows one)."""
+    where = str(settings.webhook_port) if settings.webhook_url else "polling"
+    return f"{socket.gethostname()}:{where}"
 
 
 def create_dispatcher(
@@ -130,7 +138,7 @@ def create_dispatcher(
     dp = Dispatcher(
         # Read once and written once per update, in the update's transaction.
         storage=UnitStorage(storage),
-        events_isolation=create_isolation(storage),
+        events_isolation=create_isolation(storage, settings),
         # Registered below, after the unit of work it reads the state in.
         disable_fsm=True,
         settings=settings,

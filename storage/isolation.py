@@ -9,6 +9,7 @@ records the update and releases the lock in one script (storage.unit).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import uuid
@@ -19,6 +20,7 @@ from typing import Any
 
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
+from redis.exceptions import RedisError
 
 from storage import unit as units
 from storage.fsm import PUT, Record, handled_key, redis_state_args
@@ -26,11 +28,20 @@ from storage.retention import KEEP_HANDLED_UPDATES
 
 log = logging.getLogger(__name__)
 
-# Takes the chat's lock if it is free, or finds it ours already (a call repeated after its reply
-# was lost). KEYS: the lock. ARGV: token, expiry in ms.
+# Takes the chat's lock if it is free, finds it ours already (a call repeated after its reply was
+# lost), or takes it over from this owner's previous process (killed: its locks are nobody's).
+# KEYS: the lock. ARGV: token, expiry in ms, "owner|", "owner|boot|".
 _TAKE = """
-if redis.call("set", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return 1 end
-if redis.call("get", KEYS[1]) == ARGV[1] then return 1 end
+local held = redis.call("get", KEYS[1])
+if held == ARGV[1] then return 1 end
+if held and not (string.sub(held, 1, #ARGV[3]) == ARGV[3]
+                 and string.sub(held, 1, #ARGV[4]) ~= ARGV[4]) then return 0 end
+redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2])
+return 1
+"""
+# Keeps the lock alive while its update runs, if it is still ours.
+_RENEW = """
+if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) end
 return 0
 """
 # Deletes the lock only if it is still ours (it may have expired and been taken by another).
@@ -51,8 +62,9 @@ if KEYS[4] ~= "" then redis.call("set", KEYS[4], "1", "PX", ARGV[7]) end
 if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end
 return 0
 """
-# A lock's token: unique across processes (the random part) and within one (the count).
-_PROCESS, _tokens = uuid.uuid4().hex, itertools.count()
+# A lock's token: "owner|boot|n". The owner names the instance, the same after a restart; the
+# boot is this process's (random), the count unique within it.
+_BOOT, _tokens = uuid.uuid4().hex, itertools.count()
 _KEEP_HANDLED_MS = str(int(KEEP_HANDLED_UPDATES.total_seconds() * 1000))
 
 
@@ -117,16 +129,21 @@ class ChatLock:
 
 
 class RedisChatIsolation(BaseEventIsolation):
-    """A Redis lock per chat (aiogram's key and 60-second expiry), so two instances never run
-    one chat's updates at once: taken by a script (``SET NX``), released by the update's end
-    (:meth:`ChatLock.finish`), or by a script of its own if the update is cut short."""
+    """A Redis lock per chat (aiogram's key), so two instances never run one chat's updates at
+    once: taken by a script, released by the update's end (:meth:`ChatLock.finish`), or by a
+    script of its own if the update is cut short. It names its owner: a restarted instance takes
+    over the locks its killed process left at once. It expires ``expire_seconds`` after its
+    holder stops renewing it (a third of that apart), so a dead owner's lock is soon free.
+    ``owner``: the instance's name, the same after a restart (None: this process only)."""
 
-    def __init__(self, storage: RedisStorage, *, expire_seconds: float = 60.0,
-                 retry_seconds: float = 0.05) -> None:
+    def __init__(self, storage: RedisStorage, *, owner: str | None = None,
+                 expire_seconds: float = 10.0, retry_seconds: float = 0.05) -> None:
         self.storage = storage
+        self.owner = (owner or uuid.uuid4().hex).replace("|", "/")
         self.expire_ms = int(expire_seconds * 1000)
         self.retry_seconds = retry_seconds
         self._take = storage.redis.register_script(_TAKE)
+        self._renew = storage.redis.register_script(_RENEW)
         self.finish = storage.redis.register_script(_FINISH)  # run by ChatLock.finish
         self._release = storage.redis.register_script(_RELEASE)
 
@@ -135,21 +152,32 @@ class RedisChatIsolation(BaseEventIsolation):
         build = self.storage.key_builder.build
         unit = units.current()
         update = None if unit is None else unit.update
-        token = f"{_PROCESS}:{next(_tokens)}"
+        mine = f"{self.owner}|{_BOOT}|"
+        token = f"{mine}{next(_tokens)}"
         keys = [build(key, "lock"), build(key, "state"), build(key, "data"),
                 "" if update is None else handled_key(self.storage, update)]
-        while not await self._take(keys=keys[:1], args=[token, self.expire_ms]):
+        take: list[str | int] = [token, self.expire_ms, f"{self.owner}|", mine]
+        while not await self._take(keys=keys[:1], args=take):
             await asyncio.sleep(self.retry_seconds)
         held = ChatLock(self, key, keys, token)
         if unit is not None and unit.chat_lock is None:
             unit.chat_lock = held
+        renewing = asyncio.create_task(self._keep(keys[0], token))
         try:
             yield
         finally:
+            renewing.cancel()
             if unit is not None and unit.chat_lock is held:
                 unit.chat_lock = None
             if not held.released and not await self._release(keys=keys[:1], args=[token]):
                 log.warning("a chat lock expired before its update ended")
+
+    async def _keep(self, lock: str, token: str) -> None:
+        """Renew the lock while its update runs (a failed renewal is tried again next time)."""
+        while True:
+            await asyncio.sleep(self.expire_ms / 3000)
+            with contextlib.suppress(RedisError):
+                await self._renew(keys=[lock], args=[token, self.expire_ms])
 
     async def close(self) -> None:
         """Nothing of its own: the Redis client belongs to the storage."""
