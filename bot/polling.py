@@ -25,6 +25,7 @@ from aiogram.types import Update
 from pydantic import ValidationError
 
 from bot.logs import log_failure
+from bot.telegram import NotDelivered
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +151,16 @@ class Poller:
     async def _handle(self, update: Update, previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             await asyncio.wait([previous])
-        try:
-            await self.dp.feed_update(self.bot, update, **self.kwargs)
-        except Exception as exc:  # logged by type and place: never what the user wrote
-            log_failure(f"update {update.update_id} failed", exc)
+        while True:
+            try:
+                await self.dp.feed_update(self.bot, update, **self.kwargs)
+                return
+            except NotDelivered as later:  # still in hand meanwhile: never confirmed
+                log.warning("update %s not delivered (%s)", update.update_id, later)
+                await asyncio.sleep(later.pause)
+            except Exception as exc:  # logged by type and place: never what the user wrote
+                log_failure(f"update {update.update_id} failed", exc)
+                return
 
     def _finished(self, update_id: int, chat: Hashable, task: asyncio.Task[None]) -> None:
         self.in_hand.pop(update_id, None)

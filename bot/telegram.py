@@ -43,6 +43,27 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# After an outage (5xx, network) Telegram names no pause: the update is tried again after this.
+OUTAGE_PAUSE = 15.0
+
+
+class NotDelivered(Exception):
+    """Telegram did not take an update's answer (a flood wait longer than our retries, or an
+    outage): the update is handled again after ``pause`` seconds, never confirmed as done."""
+
+    def __init__(self, pause: float, cause: TelegramAPIError) -> None:
+        super().__init__(f"{type(cause).__name__}: again in {pause:.0f} s")
+        self.pause = pause
+
+    @classmethod
+    def of(cls, exc: BaseException) -> NotDelivered | None:
+        """The failure as "try again later", when it is Telegram's refusal to take a call."""
+        if isinstance(exc, TelegramRetryAfter):
+            return cls(float(exc.retry_after), exc)
+        if isinstance(exc, TelegramServerError | TelegramNetworkError):
+            return cls(OUTAGE_PAUSE, exc)
+        return None
+
 
 class HarmlessRefusals(BaseRequestMiddleware):
     async def __call__(

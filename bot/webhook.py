@@ -23,6 +23,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import ClientPayloadError, web
 from pydantic import ValidationError
 
+from bot.telegram import NotDelivered
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -67,7 +69,13 @@ class StrictRequestHandler(SimpleRequestHandler):
         update = await read_update(bot, request)
         if isinstance(update, web.Response):
             return update
-        result: Any = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        try:
+            # feed_update, not feed_webhook_update: that one answers Telegram after 55 s while
+            # the update goes on, and logs a failure's traceback.
+            result: Any = await self.dispatcher.feed_update(bot, update, **self.data)
+        except NotDelivered as later:  # Telegram sends the update again later
+            log.warning("webhook: update %s not delivered (%s)", update.update_id, later)
+            return web.Response(status=503, headers={"Retry-After": f"{later.pause:.0f}"})
         if isinstance(result, TelegramMethod):  # a handler's answer given as its result
             await self.dispatcher.silent_call_request(bot=bot, result=result)
         return web.json_response({})

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Router
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update
 from aiogram.utils.i18n import I18n
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.i18n import locale_for
 from bot.logs import log_failure
 from bot.middlewares import Handler
+from bot.telegram import NotDelivered
 from handlers.common import show_current_step
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,8 @@ def build_router() -> Router:
     router = Router(name="errors")
     router.message.register(unexpected_message)
     router.callback_query.register(stale_button)
-    router.errors.register(last_resort)
+    # Not an update that failed: Telegram did not take its answer, it is handled again later.
+    router.errors.register(last_resort, ~ExceptionTypeFilter(NotDelivered))
     return router
 
 
@@ -70,6 +73,9 @@ class ErrorReplyMiddleware(BaseMiddleware):
         try:
             return await handler(event, data)
         except Exception as exc:
+            later = NotDelivered.of(exc)
+            if later is not None:  # an apology would not be taken either: the update again
+                raise later from exc
             log_failure("update failed", exc)
             # Nothing of a failed update is kept: its unit of work (inside) was rolled back.
             await apologise(self.i18n, event, data)

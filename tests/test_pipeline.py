@@ -25,7 +25,7 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from bot.console.chat import LocalChat
 from bot.console.session import LocalSession
-from bot.telegram import Retries
+from bot.telegram import NotDelivered, Retries
 from handlers.filters import Magic
 from storage.db import create_engine, create_session_factory
 from storage.handled import HandledUpdateRepo
@@ -381,7 +381,8 @@ async def test_retries_are_bounded(day_dp: Dispatcher, bot: Bot) -> None:
     p = persona(day_dp, bot)
     for _ in range(20):
         p.chat.session.add_result(refusal(500))
-    await p.chat.send("/start")
+    with pytest.raises(NotDelivered):  # to the transport: the update comes again later
+        await p.chat.send("/start")
     assert len(pauses) < 10 and sum(pauses) <= 20.0
 
 
@@ -483,3 +484,39 @@ async def test_a_press_and_a_typed_answer_are_one_round_trip_to_telegram(
     session.together.clear()
     await p.type("hello")  # not an answer here: a hint, then the step again below it
     assert {"EditMessageReplyMarkup", "SendMessage"} in session.together, session.together
+
+
+async def test_an_answer_telegram_did_not_take_is_tried_again_after_its_pause(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    """A flood wait longer than our retries: no apology (it would be refused too), the update
+    is not confirmed while it waits, and after the pause Telegram asked for it is handled again
+    and answered; it is recorded once."""
+    from aiogram.types import Chat, Message, Update, User
+
+    from bot.polling import Poller
+
+    settings = settings.model_copy(update={"telegram_retry_seconds": 0.1})
+    dp = create_dispatcher(settings, engine=engine, today=lambda: DAY)
+    session = LocalSession()
+    bot = create_bot(settings, session=session)
+    session.add_result(Response(ok=False, error_code=429, description="Too Many Requests",
+                                parameters=ResponseParameters(retry_after=1)))
+    user = User(id=100, is_bot=False, first_name="A", language_code="ru")
+    update = Update(update_id=77, message=Message(
+        message_id=1, date=datetime.now(UTC), chat=Chat(id=100, type="private"),
+        from_user=user, text="/start"))
+    poller = Poller(dp, bot)
+    poller.dispatch(update)
+    await asyncio.sleep(0.5)
+    assert poller.offset == 77  # in hand while it waits: not confirmed
+
+    while poller.in_hand:
+        await asyncio.sleep(0.05)
+    sent = [r for r in session.requests if isinstance(r, SendMessage)]
+    # Refused, then taken: the same answer twice, and no apology (a third message).
+    assert len(sent) == 2 and sent[0].text == sent[1].text
+    assert poller.offset == 78
+    async with create_session_factory(engine)() as s:
+        assert await s.scalar(select(func.count()).select_from(HandledUpdate)) == 1
+    await dp.emit_shutdown()
