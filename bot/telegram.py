@@ -1,8 +1,9 @@
 """Bot API calls: retried when Telegram is busy or unreachable; harmless refusals let pass.
 
 Retries: a 429 is retried after the ``retry_after`` Telegram asks for, a 5xx, a network error
-or a time-out with a growing pause, within a bound of tries and seconds; after that the error
-goes to the handler (which apologises, itself retried the same way).
+or a time-out with a growing pause, within a bound of tries and seconds; after that the update
+is rolled back and handled again later (:class:`NotDelivered`: polling waits the pause, the
+webhook answers 503), never confirmed as done and never apologised for.
 
 Harmless refusals: answering a button press only stops its spinner, and Telegram refuses it
 once the press is old (after a restart, say); an edit that changes nothing is refused as "not
